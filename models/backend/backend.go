@@ -27,9 +27,10 @@ import (
 	"sync"
 
 	"github.com/gomlx/compute"
-	_ "github.com/gomlx/compute/gobackend" // registers "go"
 	onnxbackend "github.com/gomlx/compute-onnx"
-	"github.com/gomlx/go-xla/compute/xla" // registers "xla"
+	_ "github.com/gomlx/compute/gobackend" // registers "go"
+	"github.com/gomlx/go-xla/compute/xla"  // registers "xla"
+	"github.com/gomlx/go-xla/installer"
 	"github.com/gomlx/go-xla/pjrt"
 )
 
@@ -257,4 +258,35 @@ func Default() (compute.Backend, Choice, error) {
 func fileExists(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir()
+}
+
+// InstallXLA downloads and installs an XLA PJRT plugin with go-xla's installer: plugin is "cpu" or
+// "cuda" (CUDA 13 libraries from JAX's PyPI wheels). It needs internet; libDir is a "lib" folder
+// under which a "go-xla" folder is created ("" means ~/.local/lib). Nothing else in sparselab
+// downloads a plugin.
+func InstallXLA(plugin, libDir string) error {
+	if libDir == "" {
+		d, err := installer.DefaultHomeLibPath()
+		if err != nil {
+			return fmt.Errorf("installing the XLA %s plugin: %w", plugin, err)
+		}
+		libDir = d
+	}
+	goxla := filepath.Join(libDir, "go-xla")
+	var err error
+	switch plugin {
+	case "cpu":
+		err = installer.CPUAutoInstall(goxla, true, installer.Normal)
+	case "cuda", "cuda13", "cuda12":
+		if plugin == "cuda" {
+			plugin = "cuda13"
+		}
+		err = installer.CudaInstall(plugin, "latest", goxla, true, installer.Normal)
+	default:
+		return fmt.Errorf("unknown XLA plugin %q: want cpu or cuda", plugin)
+	}
+	if err != nil {
+		return fmt.Errorf("installing the XLA %s plugin into %s (needs internet): %w", plugin, goxla, err)
+	}
+	return nil
 }

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""PyTorch peer for `sparselab bench`: the same workloads as the Go benchmarks, timed the same way.
+
+Prints one JSON object per workload on stdout. Uses Debian's python3-torch (CPU) or any torch
+(CUDA when --device=cuda). Written for sparselab from the paper's architecture description
+(papers.md, section 000); it is a measuring stick, not part of the library.
+"""
+import argparse
+import json
+import os
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class MaxAAE(nn.Module):
+    """Paper 000's atomic autoencoder; aggregation "max", "sum" or "ae" (plain autoencoder)."""
+
+    def __init__(self, c=8, blocks=20, block=10, aggregation="max", size=28):
+        super().__init__()
+        self.c, self.blocks, self.block, self.agg, self.s = c, blocks, block, aggregation, size // 4
+        lr = lambda: nn.LeakyReLU(0.01)
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, c // 2, 3, 2, 1), lr(), nn.Conv2d(c // 2, c, 3, 2, 1), lr(), nn.Flatten(),
+            nn.Linear(c * self.s * self.s, 210), lr(), nn.Linear(210, blocks * block), lr())
+        if aggregation == "ae":
+            self.dense = nn.Sequential(nn.Linear(blocks * block, 210), lr(), nn.Linear(210, c * self.s * self.s))
+        else:
+            self.dense = nn.Sequential(
+                nn.Linear(block, 2 * block), lr(), nn.Linear(2 * block, 100), lr(), nn.Linear(100, 200), lr(),
+                nn.Linear(200, c * self.s * self.s))
+        self.convs = nn.Sequential(
+            nn.Conv2d(c, c, 3, 1, 1), nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), lr(),
+            nn.Conv2d(c, c // 2, 3, 1, 1), nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), lr(),
+            nn.Conv2d(c // 2, 1, 3, 1, 1))
+
+    def forward(self, x):
+        b = x.shape[0]
+        theta = self.encoder(x)
+        if self.agg == "ae":
+            return self.convs(self.dense(theta).view(b, self.c, self.s, self.s))
+        atoms = self.convs(self.dense(theta.view(b * self.blocks, self.block)).view(-1, self.c, self.s, self.s))
+        atoms = atoms.view(b, self.blocks, 1, 4 * self.s, 4 * self.s)
+        return atoms.max(1)[0] if self.agg == "max" else atoms.sum(1)
+
+
+def timeit(fn, sync, warmup, min_time, max_iters):
+    for _ in range(warmup):
+        fn()
+    sync()
+    n, t0 = 0, time.perf_counter()
+    while n < max_iters and (n == 0 or time.perf_counter() - t0 < min_time):
+        fn()
+        n += 1
+    sync()
+    return (time.perf_counter() - t0) / n, n
+
+
+def bench_aae(args, device, sync):
+    torch.manual_seed(0)
+    out = []
+    for agg in args.models.split(","):
+        model = MaxAAE(c=8, aggregation=agg).to(device)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+        x = torch.rand(args.batch, 1, 28, 28, device=device)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = F.mse_loss(model(x), x)
+            loss.backward()
+            opt.step()
+
+        sec, n = timeit(step, sync, args.warmup, args.min_time, args.max_iters)
+        out.append({"workload": f"aae-train-step/{agg}", "batch": args.batch, "seconds": sec, "iters": n,
+                    "images_per_s": args.batch / sec})
+    return out
+
+
+def bench_fista(args, device, sync):
+    torch.manual_seed(0)
+    m, k, b, iters, lam = 784, 1024, 256, 100, 0.1
+    D = torch.randn(m, k, device=device) / m ** 0.5
+    X = torch.randn(m, b, device=device)
+    L = torch.linalg.matrix_norm(D, ord=2) ** 2
+
+    def solve():
+        z = torch.zeros(k, b, device=device)
+        y, t = z, 1.0
+        DtX = D.T @ X
+        for _ in range(iters):
+            g = D.T @ (D @ y) - DtX
+            zn = F.softshrink(y - g / L, float(lam / L))
+            tn = (1 + (1 + 4 * t * t) ** 0.5) / 2
+            y = zn + ((t - 1) / tn) * (zn - z)
+            z, t = zn, tn
+        return z
+
+    sec, n = timeit(solve, sync, 1, args.min_time, args.max_iters)
+    return [{"workload": "fista-784x1024-b256-100it", "seconds": sec, "iters": n}]
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--models", default="max,sum,ae")
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--min-time", type=float, default=3.0)
+    p.add_argument("--max-iters", type=int, default=200)
+    p.add_argument("--workloads", default="aae,fista")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    sync = (lambda: torch.cuda.synchronize()) if device.type == "cuda" else (lambda: None)
+    results = []
+    if "aae" in args.workloads:
+        results += bench_aae(args, device, sync)
+    if "fista" in args.workloads:
+        results += bench_fista(args, device, sync)
+    for r in results:
+        r.update({"framework": f"pytorch {torch.__version__}", "device": args.device, "threads": args.threads})
+        print(json.dumps(r), flush=True)
+
+
+if __name__ == "__main__":
+    main()
