@@ -1,0 +1,239 @@
+package training
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// Checkpoint file format (".ckpt"), one self-contained file per checkpoint:
+//
+//	8 bytes  magic "SPLCKPT1"
+//	4 bytes  little-endian uint32 length n of the header
+//	n bytes  JSON header (CheckpointHeader)
+//	rest     the variables' raw little-endian bytes, concatenated in header order
+//
+// The header holds each variable's path, dtype, dimensions, byte offset and length, the SHA-256 of
+// the data section, and free-form metadata (the command, seed, epochs and wall time that made the
+// weights). Files are written to a temporary name in the same folder, synced and renamed, so a
+// crash leaves either the old checkpoint or the new one, never half of one.
+const checkpointMagic = "SPLCKPT1"
+
+// CheckpointHeader is the JSON header of a checkpoint file.
+type CheckpointHeader struct {
+	Version   int               `json:"version"`
+	Meta      map[string]any    `json:"meta,omitempty"`
+	Variables []CheckpointEntry `json:"variables"`
+	DataSHA   string            `json:"data_sha256"`
+}
+
+// CheckpointEntry describes one variable stored in a checkpoint.
+type CheckpointEntry struct {
+	Path      string `json:"path"`
+	DType     string `json:"dtype"`
+	Dims      []int  `json:"dims"`
+	Trainable bool   `json:"trainable"`
+	Offset    int64  `json:"offset"`
+	Bytes     int64  `json:"bytes"`
+}
+
+// SaveCheckpoint writes every variable of store that has a value (model weights, optimizer
+// moments, global step, batch-norm averages) to path atomically, with meta in the header.
+func SaveCheckpoint(store *model.Store, path string, meta map[string]any) error {
+	var vars []*model.Variable
+	for v := range store.IterVariables() {
+		if v.HasValue() {
+			vars = append(vars, v)
+		}
+	}
+	sort.Slice(vars, func(i, j int) bool { return vars[i].Path() < vars[j].Path() })
+	var data bytes.Buffer
+	hdr := CheckpointHeader{Version: 1, Meta: meta}
+	for _, v := range vars {
+		t, err := v.Value()
+		if err != nil {
+			return fmt.Errorf("saving checkpoint %s: reading variable %s: %w", path, v.Path(), err)
+		}
+		off := int64(data.Len())
+		if err := t.ConstBytes(func(b []byte) { data.Write(b) }); err != nil {
+			return fmt.Errorf("saving checkpoint %s: variable %s: %w", path, v.Path(), err)
+		}
+		sh := t.Shape()
+		hdr.Variables = append(hdr.Variables, CheckpointEntry{
+			Path: v.Path(), DType: sh.DType.String(), Dims: append([]int{}, sh.Dimensions...),
+			Trainable: v.Trainable, Offset: off, Bytes: int64(data.Len()) - off,
+		})
+	}
+	sum := sha256.Sum256(data.Bytes())
+	hdr.DataSHA = hex.EncodeToString(sum[:])
+	js, err := json.Marshal(hdr)
+	if err != nil {
+		return fmt.Errorf("saving checkpoint %s: encoding header: %w", path, err)
+	}
+	return writeFileAtomic(path, func(w io.Writer) error {
+		if _, err := io.WriteString(w, checkpointMagic); err != nil {
+			return err
+		}
+		if err := binary.Write(w, binary.LittleEndian, uint32(len(js))); err != nil {
+			return err
+		}
+		if _, err := w.Write(js); err != nil {
+			return err
+		}
+		_, err := w.Write(data.Bytes())
+		return err
+	})
+}
+
+// writeFileAtomic writes path through a temporary file in the same folder, synced then renamed.
+func writeFileAtomic(path string, write func(w io.Writer) error) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating folder for %s: %w", path, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	bw := bufio.NewWriterSize(f, 1<<20)
+	if err := write(bw); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// Checkpoint is a checkpoint read into memory.
+type Checkpoint struct {
+	Path   string
+	Header CheckpointHeader
+	values map[string]*tensors.Tensor
+}
+
+// ReadCheckpoint reads and verifies a checkpoint file.
+func ReadCheckpoint(path string) (*Checkpoint, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading checkpoint: %w", err)
+	}
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("checkpoint %s is corrupt or not a sparselab checkpoint (%s); delete it or retrain", path, fmt.Sprintf(format, args...))
+	}
+	if len(raw) < len(checkpointMagic)+4 || string(raw[:len(checkpointMagic)]) != checkpointMagic {
+		return nil, bad("bad magic")
+	}
+	n := int(binary.LittleEndian.Uint32(raw[len(checkpointMagic):]))
+	start := len(checkpointMagic) + 4
+	if n <= 0 || start+n > len(raw) {
+		return nil, bad("header length %d beyond the file's %d bytes", n, len(raw))
+	}
+	c := &Checkpoint{Path: path, values: map[string]*tensors.Tensor{}}
+	if err := json.Unmarshal(raw[start:start+n], &c.Header); err != nil {
+		return nil, bad("header: %v", err)
+	}
+	data := raw[start+n:]
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != c.Header.DataSHA {
+		return nil, bad("data checksum mismatch: truncated or modified")
+	}
+	for _, e := range c.Header.Variables {
+		dt, err := dtypes.DTypeString(e.DType)
+		if err != nil {
+			return nil, bad("variable %s has unknown dtype %q", e.Path, e.DType)
+		}
+		if e.Offset < 0 || e.Bytes < 0 || e.Offset+e.Bytes > int64(len(data)) {
+			return nil, bad("variable %s lies outside the data", e.Path)
+		}
+		t := tensors.FromShape(shapes.Make(dt, e.Dims...))
+		if int64(t.Shape().Memory()) != e.Bytes {
+			return nil, bad("variable %s: %d bytes for shape %v", e.Path, e.Bytes, t.Shape())
+		}
+		if err := t.MutableBytes(func(b []byte) { copy(b, data[e.Offset:e.Offset+e.Bytes]) }); err != nil {
+			return nil, fmt.Errorf("checkpoint %s: variable %s: %w", path, e.Path, err)
+		}
+		c.values[e.Path] = t
+	}
+	return c, nil
+}
+
+// Value returns the stored value of the variable with the given full path, or nil.
+func (c *Checkpoint) Value(path string) *tensors.Tensor { return c.values[path] }
+
+// Apply loads the checkpoint into store: variables that already exist get their values now (their
+// shapes must match), the others are created with the stored value when the model first asks
+// for them (through the store's Loader).
+func (c *Checkpoint) Apply(store *model.Store) error {
+	for v := range store.IterVariables() {
+		t, ok := c.values[v.Path()]
+		if !ok {
+			continue
+		}
+		if !t.Shape().Equal(v.Shape()) {
+			return fmt.Errorf("checkpoint %s: variable %s has shape %s, the model wants %s: the checkpoint was made with other hyperparameters",
+				c.Path, v.Path(), t.Shape(), v.Shape())
+		}
+		clone, err := t.LocalClone()
+		if err != nil {
+			return fmt.Errorf("checkpoint %s: copying %s: %w", c.Path, v.Path(), err)
+		}
+		if err := v.SetValue(clone); err != nil {
+			return fmt.Errorf("checkpoint %s: setting %s: %w", c.Path, v.Path(), err)
+		}
+	}
+	store.SetLoader(&checkpointLoader{c: c})
+	return nil
+}
+
+type checkpointLoader struct{ c *Checkpoint }
+
+func (l *checkpointLoader) LoadVariable(_ *model.Store, fullPath string) (*tensors.Tensor, bool) {
+	t, ok := l.c.values[fullPath]
+	if !ok {
+		return nil, false
+	}
+	clone, err := t.LocalClone()
+	if err != nil {
+		return nil, false
+	}
+	return clone, true
+}
+
+func (l *checkpointLoader) DeleteVariable(_ *model.Store, _ string) error { return nil }
+
+// LoadCheckpoint reads path and applies it to store (see [Checkpoint.Apply]).
+func LoadCheckpoint(store *model.Store, path string) (*Checkpoint, error) {
+	c, err := ReadCheckpoint(path)
+	if err != nil {
+		return nil, err
+	}
+	return c, c.Apply(store)
+}

@@ -1,0 +1,217 @@
+// Package training runs sparselab's training loops: optimizer steps through a GoMLX
+// [train.Trainer], bounded by steps, epochs or wall time, with periodic validation, atomic
+// resumable checkpoints (see [SaveCheckpoint]) and a clear stop on a non-finite loss.
+//
+// It follows gonum's solver style: a [Settings] struct whose zero values mean documented
+// defaults, a [Result] with per-step statistics, and a callback that sees every step.
+package training
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"time"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// Settings of a training run. Zero values mean the defaults given per field. At least one of
+// Steps or TimeBudget must be set.
+type Settings struct {
+	// Steps is the global step to train up to (a resumed run counts the steps already done).
+	Steps int
+	// TimeBudget stops training after this much wall time in this call; 0 means none.
+	TimeBudget time.Duration
+	// CheckpointPath, if set, is where checkpoints are written (atomically) and resumed from.
+	CheckpointPath string
+	// CheckpointEvery is the wall time between checkpoints; default 2 minutes. A checkpoint is
+	// always written at the end of a run that did not fail.
+	CheckpointEvery time.Duration
+	// Meta is stored in each checkpoint's header (command, seed, dataset...).
+	Meta map[string]any
+	// EvalEvery is the number of steps between validations (0: only at the end).
+	EvalEvery int
+	// Eval, if set, computes validation metrics (e.g. "psnr") on the current weights.
+	Eval func() (map[string]float64, error)
+	// LogEvery is the number of steps between entries in Result.Losses; default 1.
+	LogEvery int
+	// Callback, if set, is called after every step and every validation; returning false stops.
+	Callback func(p Progress) bool
+}
+
+// Progress is what the callback sees.
+type Progress struct {
+	Step, TotalSteps int
+	Loss             float64 // this step's batch loss
+	Elapsed          time.Duration
+	Eval             map[string]float64 // set when this call follows a validation
+}
+
+// LossPoint is one logged training loss.
+type LossPoint struct {
+	Step int
+	Loss float64
+}
+
+// EvalPoint is one validation.
+type EvalPoint struct {
+	Step    int
+	Metrics map[string]float64
+}
+
+// Result summarises a run.
+type Result struct {
+	StartStep, EndStep int
+	Losses             []LossPoint
+	Evals              []EvalPoint
+	Elapsed            time.Duration
+	StepsPerSecond     float64
+	StoppedBy          string // "steps", "time", "callback"
+	Checkpoint         string // last checkpoint written, if any
+}
+
+// ErrNonFinite is wrapped by the error returned when a step's loss is NaN or infinite.
+var ErrNonFinite = errors.New("non-finite loss")
+
+// Resume loads s.CheckpointPath into the trainer's store if the file exists, and returns the
+// global step it holds (0 if there is no checkpoint).
+func Resume(trainer *train.Trainer, path string) (int, error) {
+	if path == "" {
+		return 0, nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if _, err := LoadCheckpoint(trainer.Store(), path); err != nil {
+		return 0, err
+	}
+	return int(optimizer.GetGlobalStep(trainer.Store())), nil
+}
+
+// Run trains with batches from next until the settings' bounds are reached. next must return a
+// fresh batch each call (the trainer takes ownership of its tensors). If CheckpointPath names an
+// existing checkpoint, training resumes from it.
+func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (*Result, error) {
+	if s.Steps <= 0 && s.TimeBudget <= 0 {
+		return nil, errors.New("training: set Steps or TimeBudget (both are zero: the run would never stop)")
+	}
+	if s.CheckpointEvery <= 0 {
+		s.CheckpointEvery = 2 * time.Minute
+	}
+	if s.LogEvery <= 0 {
+		s.LogEvery = 1
+	}
+	start, err := Resume(trainer, s.CheckpointPath)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{StartStep: start, EndStep: start}
+	t0 := time.Now()
+	lastCkpt := t0
+	step := start
+	evaluate := func() (map[string]float64, error) {
+		if s.Eval == nil {
+			return nil, nil
+		}
+		m, err := s.Eval()
+		if err != nil {
+			return nil, fmt.Errorf("validation at step %d: %w", step, err)
+		}
+		res.Evals = append(res.Evals, EvalPoint{Step: step, Metrics: m})
+		return m, nil
+	}
+	save := func() error {
+		if s.CheckpointPath == "" {
+			return nil
+		}
+		meta := map[string]any{}
+		for k, v := range s.Meta {
+			meta[k] = v
+		}
+		meta["global_step"] = step
+		if err := SaveCheckpoint(trainer.Store(), s.CheckpointPath, meta); err != nil {
+			return err
+		}
+		res.Checkpoint = s.CheckpointPath
+		lastCkpt = time.Now()
+		return nil
+	}
+	for {
+		if s.Steps > 0 && step >= s.Steps {
+			res.StoppedBy = "steps"
+			break
+		}
+		if s.TimeBudget > 0 && time.Since(t0) >= s.TimeBudget {
+			res.StoppedBy = "time"
+			break
+		}
+		batch, err := next()
+		if err != nil {
+			return res, fmt.Errorf("training: getting batch for step %d: %w", step+1, err)
+		}
+		metrics, err := trainer.TrainStep(batch)
+		if err != nil {
+			return res, fmt.Errorf("training step %d: %w", step+1, err)
+		}
+		loss := scalar(metrics[0])
+		step++
+		res.EndStep = step
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			msg := "no checkpoint was written by this run"
+			if res.Checkpoint != "" || start > 0 {
+				msg = fmt.Sprintf("the last good checkpoint is kept at %s", s.CheckpointPath)
+			}
+			return res, fmt.Errorf("training stopped at step %d: loss is %v (%w); %s — lower the learning rate or check the data",
+				step, loss, ErrNonFinite, msg)
+		}
+		if step%s.LogEvery == 0 {
+			res.Losses = append(res.Losses, LossPoint{Step: step, Loss: loss})
+		}
+		p := Progress{Step: step, TotalSteps: s.Steps, Loss: loss, Elapsed: time.Since(t0)}
+		if s.EvalEvery > 0 && step%s.EvalEvery == 0 {
+			if p.Eval, err = evaluate(); err != nil {
+				return res, err
+			}
+		}
+		if time.Since(lastCkpt) >= s.CheckpointEvery {
+			if err := save(); err != nil {
+				return res, err
+			}
+		}
+		if s.Callback != nil && !s.Callback(p) {
+			res.StoppedBy = "callback"
+			break
+		}
+	}
+	res.Elapsed = time.Since(t0)
+	if n := res.EndStep - res.StartStep; n > 0 && res.Elapsed > 0 {
+		res.StepsPerSecond = float64(n) / res.Elapsed.Seconds()
+	}
+	if s.Eval != nil && (len(res.Evals) == 0 || res.Evals[len(res.Evals)-1].Step != step) {
+		m, err := evaluate()
+		if err != nil {
+			return res, err
+		}
+		if s.Callback != nil {
+			s.Callback(Progress{Step: step, TotalSteps: s.Steps, Elapsed: res.Elapsed, Eval: m, Loss: math.NaN()})
+		}
+	}
+	if err := save(); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func scalar(t *tensors.Tensor) float64 {
+	switch v := t.Value().(type) {
+	case float32:
+		return float64(v)
+	case float64:
+		return v
+	default:
+		return math.NaN()
+	}
+}

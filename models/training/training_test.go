@@ -1,0 +1,156 @@
+package training
+
+import (
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/sparselab/sparselab/models/backend"
+)
+
+// linearModel is y = x·w with w of shape [2,1], initialised to zero.
+func linearModel(scope *model.Scope, x *Node) *Node {
+	w := scope.In("linear").VariableWithValue("w", [][]float32{{0}, {0}})
+	return MatMul(x, w.NodeValue(x.Graph()))
+}
+
+// batches returns a batch function for the target y = 2·x₀ − 3·x₁ on fixed inputs.
+func batches() func() (train.Batch, error) {
+	xs := [][]float32{{1, 0}, {0, 1}, {1, 1}, {2, -1}}
+	ys := [][]float32{{2}, {-3}, {-1}, {7}}
+	return func() (train.Batch, error) {
+		return train.Batch{Inputs: []*tensors.Tensor{tensors.FromValue(xs)}, Labels: []*tensors.Tensor{tensors.FromValue(ys)}}, nil
+	}
+}
+
+func newTrainer(t *testing.T, lr float64) *train.Trainer {
+	t.Helper()
+	b, _, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := model.NewStore()
+	return train.NewTrainer(b, store, linearModel, loss.MeanSquaredError,
+		optimizer.Adam().LearningRate(lr).Done(), nil, nil)
+}
+
+func weights(t *testing.T, tr *train.Trainer) []float32 {
+	t.Helper()
+	v := tr.Store().GetVariable("/linear/w")
+	if v == nil {
+		t.Fatal("variable /linear/w not found")
+	}
+	m := v.MustValue().Value().([][]float32)
+	return []float32{m[0][0], m[1][0]}
+}
+
+func TestRunLearnsAndCheckpointsResume(t *testing.T) {
+	ckpt := filepath.Join(t.TempDir(), "lin.ckpt")
+	tr := newTrainer(t, 0.05)
+	res, err := Run(tr, batches(), Settings{Steps: 300, CheckpointPath: ckpt, LogEvery: 10,
+		Meta: map[string]any{"command": "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StoppedBy != "steps" || res.EndStep != 300 || len(res.Losses) != 30 {
+		t.Fatalf("result %+v", res)
+	}
+	if first, last := res.Losses[0].Loss, res.Losses[len(res.Losses)-1].Loss; !(last < first/100) {
+		t.Errorf("loss did not fall: first %g, last %g", first, last)
+	}
+	w := weights(t, tr)
+	if math.Abs(float64(w[0])-2) > 0.05 || math.Abs(float64(w[1])+3) > 0.05 {
+		t.Errorf("learned w=%v, want [2 -3]", w)
+	}
+
+	// A new trainer resumes from the checkpoint: same weights, global step 300, then continues.
+	tr2 := newTrainer(t, 0.05)
+	res2, err := Run(tr2, batches(), Settings{Steps: 310, CheckpointPath: ckpt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.StartStep != 300 || res2.EndStep != 310 {
+		t.Errorf("resumed run went from %d to %d, want 300 to 310", res2.StartStep, res2.EndStep)
+	}
+	if got := optimizer.GetGlobalStep(tr2.Store()); got != 310 {
+		t.Errorf("global step after resume = %d, want 310", got)
+	}
+	w2 := weights(t, tr2)
+	if math.Abs(float64(w2[0]-w[0])) > 0.01 || math.Abs(float64(w2[1]-w[1])) > 0.01 {
+		t.Errorf("resumed weights %v far from saved %v", w2, w)
+	}
+	c, err := ReadCheckpoint(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Header.Meta["global_step"].(float64) != 310 {
+		t.Errorf("checkpoint meta %v", c.Header.Meta)
+	}
+}
+
+func TestRunStopsOnNonFiniteLossKeepingCheckpoint(t *testing.T) {
+	ckpt := filepath.Join(t.TempDir(), "lin.ckpt")
+	tr := newTrainer(t, 0.05)
+	if _, err := Run(tr, batches(), Settings{Steps: 5, CheckpointPath: ckpt}); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Feed NaN inputs: the loss becomes NaN on the first step.
+	nan := float32(math.NaN())
+	next := func() (train.Batch, error) {
+		return train.Batch{Inputs: []*tensors.Tensor{tensors.FromValue([][]float32{{nan, 1}})},
+			Labels: []*tensors.Tensor{tensors.FromValue([][]float32{{1}})}}, nil
+	}
+	_, err = Run(tr, next, Settings{Steps: 50, CheckpointPath: ckpt, CheckpointEvery: 1})
+	if !errors.Is(err, ErrNonFinite) || !strings.Contains(err.Error(), "last good checkpoint") {
+		t.Fatalf("want a non-finite loss error naming the checkpoint, got %v", err)
+	}
+	after, _ := os.ReadFile(ckpt)
+	if string(before) != string(after) {
+		t.Error("the checkpoint changed after a NaN step")
+	}
+}
+
+func TestCheckpointCorruptionIsReported(t *testing.T) {
+	dir := t.TempDir()
+	ckpt := filepath.Join(dir, "lin.ckpt")
+	tr := newTrainer(t, 0.05)
+	if _, err := Run(tr, batches(), Settings{Steps: 2, CheckpointPath: ckpt}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(ckpt)
+	for name, data := range map[string][]byte{
+		"truncated": raw[:len(raw)-3],
+		"garbage":   []byte("hello world, not a checkpoint"),
+		"flipped":   append(append([]byte{}, raw[:len(raw)-1]...), raw[len(raw)-1]^0xff),
+	} {
+		p := filepath.Join(dir, name+".ckpt")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadCheckpoint(p); err == nil || !strings.Contains(err.Error(), "corrupt") {
+			t.Errorf("%s: err=%v, want a 'corrupt' error", name, err)
+		}
+	}
+	if _, err := ReadCheckpoint(filepath.Join(dir, "missing.ckpt")); err == nil {
+		t.Error("missing file: want an error")
+	}
+}
+
+func TestRunNeedsABound(t *testing.T) {
+	if _, err := Run(newTrainer(t, 0.1), batches(), Settings{}); err == nil {
+		t.Fatal("want an error for a run without Steps or TimeBudget")
+	}
+}
