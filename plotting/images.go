@@ -89,7 +89,7 @@ func ConcatImages(batches ...Images) (Images, error) {
 // ImagesFromTensor copies a GoMLX tensor of shape [N, H, W, C] (C = 1 or 3,
 // channels last) or [N, H, W] (grayscale) and dtype float32 or float64 into
 // Images. Channels-first tensors ([N, C, H, W]) must be transposed first
-// (graph.TransposeAllDims with permutation 0, 2, 3, 1).
+// (graph.TransposeAllAxes(x, 0, 2, 3, 1)).
 func ImagesFromTensor(t *tensors.Tensor) (Images, error) {
 	if t == nil {
 		return Images{}, errorf("ImagesFromTensor: nil tensor")
@@ -429,19 +429,24 @@ func (g *imageGrid) draw(c draw.Canvas) {
 		sty.XAlign = draw.XCenter
 		for j, l := range g.colLabels {
 			x := x0 + vg.Length(j)*(cw+g.gap) + cw/2
-			c.FillText(sty, vg.Point{X: x, Y: ytop + 2 + sty.FontExtents().Descent}, fitText(l, sty, cw+g.gap, columnLabelSize))
+			c.FillText(sty, vg.Point{X: x, Y: ytop + 2 + sty.FontExtents().Descent}, fitText(l, sty, cw+g.gap))
 		}
+	}
+	// One caption size for the whole grid: the largest (up to captionSize)
+	// at which every caption fits, but not below minCaptionSize; captions
+	// still too wide are shortened.
+	capSty := textStyle(captionSize)
+	capSty.XAlign = draw.XCenter
+	for _, txt := range g.titles {
+		capSty.Font.Size = fittedSize(txt, capSty, cw+g.gap, minCaptionSize)
 	}
 	for i, img := range g.imgs {
 		r, col := i/g.cols, i%g.cols
 		x := x0 + vg.Length(col)*(cw+g.gap)
 		yTopCell := ytop - vg.Length(r)*(ch+capH+g.gap)
 		if len(g.titles) > 0 {
-			sty := textStyle(captionSize)
-			sty.XAlign = draw.XCenter
-			txt := fitText(g.titles[i], sty, cw+g.gap, minCaptionSize)
-			sty.Font.Size = fittedSize(txt, sty, cw+g.gap, minCaptionSize)
-			c.FillText(sty, vg.Point{X: x + cw/2, Y: yTopCell - capH + sty.FontExtents().Descent}, txt)
+			txt := fitText(g.titles[i], capSty, cw+g.gap)
+			c.FillText(capSty, vg.Point{X: x + cw/2, Y: yTopCell - capH + capSty.FontExtents().Descent}, txt)
 		}
 		rect := vg.Rectangle{
 			Min: vg.Point{X: x, Y: yTopCell - capH - ch},
@@ -478,10 +483,8 @@ func fittedSize(txt string, sty draw.TextStyle, width, minSize vg.Length) vg.Len
 	return size
 }
 
-// fitText shortens txt with "…" until it fits width at the smallest allowed
-// font size.
-func fitText(txt string, sty draw.TextStyle, width, minSize vg.Length) string {
-	sty.Font.Size = minSize
+// fitText shortens txt with "…" until it fits width in the given style.
+func fitText(txt string, sty draw.TextStyle, width vg.Length) string {
 	if sty.Width(txt) <= width {
 		return txt
 	}

@@ -686,3 +686,46 @@ func TestTitles(t *testing.T) {
 		t.Errorf("texts %q, want the title", texts)
 	}
 }
+
+func TestGridSizing(t *testing.T) {
+	mk := func(n, h, w int) Images {
+		return Images{N: n, Height: h, Width: w, Channels: 1, Pixels: make([]float32, n*h*w)}
+	}
+	tests := []struct {
+		name       string
+		im         Images
+		opts       GridOptions
+		cellPixels float64 // expected displayed image width at the default DPI
+	}{
+		{"MNIST row", mk(8, 28, 28), GridOptions{}, 84},
+		{"CIFAR 8x8", mk(64, 32, 32), GridOptions{}, 96},
+		{"many atoms capped", mk(512, 16, 16), GridOptions{}, 48},
+		{"large images", mk(2, 256, 256), GridOptions{}, 256},
+		{"explicit 96 px snaps to 3×", mk(2, 28, 28), GridOptions{CellSize: 72}, 84},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := ImageGrid(tc.im, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, h := f.Size()
+			c := draw.New(vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DefaultDPI)))
+			_, _, cw, _ := f.body.(*imageGrid).layout(c)
+			if got := cw.Dots(DefaultDPI); math.Abs(got-tc.cellPixels) > 0.01 {
+				t.Errorf("images shown %.2f pixels wide, want %v", got, tc.cellPixels)
+			}
+			if w > 13*vg.Inch && tc.opts.CellSize == 0 && tc.im.Width < 100 {
+				t.Errorf("default grid is %.1f inches wide", w/vg.Inch)
+			}
+		})
+	}
+	sty := textStyle(captionSize)
+	long := "a caption far too long for a small cell"
+	if got := fitText(long, sty, 40); !strings.HasSuffix(got, "…") || sty.Width(got) > 40 {
+		t.Errorf("fitText gave %q (%.1f points wide)", got, sty.Width(got).Points())
+	}
+	if got := fitText("ok", sty, 40); got != "ok" {
+		t.Errorf("fitText changed a short text to %q", got)
+	}
+}

@@ -62,17 +62,7 @@ func (b *BatchNormBuilder) Done() *Node {
 	dims := x.Shape().Dimensions
 	features := dims[len(dims)-1]
 	varShape := shapes.Make(x.DType(), features)
-	bcast := make([]int, x.Rank()) // [1, ..., 1, F]
-	for i := range bcast {
-		bcast[i] = 1
-	}
-	bcast[len(bcast)-1] = features
-	reduceAxes := make([]int, x.Rank()-1)
-	n := 1
-	for i := range reduceAxes {
-		reduceAxes[i] = i
-		n *= dims[i]
-	}
+	n := x.Shape().Size() / features // values per feature
 
 	meanVar := b.scope.WithInitializer(initializer.Zero).VariableWithShape(RunningMeanName, varShape).SetTrainable(false)
 	varVar := b.scope.WithInitializer(initializer.One).VariableWithShape(RunningVarName, varShape).SetTrainable(false)
@@ -82,8 +72,7 @@ func (b *BatchNormBuilder) Done() *Node {
 		if n < 2 {
 			exceptions.Panicf("nn.BatchNorm(%s): training needs more than one value per feature, got input shape %s", b.scope.Scope(), x.Shape())
 		}
-		mean = ReduceMean(x, reduceAxes...)                                           // [F]
-		variance = ReduceMean(Square(Sub(x, Reshape(mean, bcast...))), reduceAxes...) // biased, [F]
+		mean, variance = batchStatistics(x)
 		m := b.momentum
 		newMean := Add(MulScalar(meanVar.NodeValue(g), 1-m), MulScalar(StopGradient(mean), m))
 		unbiased := MulScalar(StopGradient(variance), float64(n)/float64(n-1))
@@ -93,11 +82,42 @@ func (b *BatchNormBuilder) Done() *Node {
 	} else {
 		mean, variance = meanVar.NodeValue(g), varVar.NodeValue(g)
 	}
-	y := Div(Sub(x, Reshape(mean, bcast...)), Sqrt(AddScalar(Reshape(variance, bcast...), b.epsilon)))
+	var gamma, beta *Node
 	if b.affine {
-		gamma := b.scope.WithInitializer(initializer.One).VariableWithShape(WeightName, varShape).NodeValue(g)
-		beta := b.scope.WithInitializer(initializer.Zero).VariableWithShape(BiasName, varShape).NodeValue(g)
-		y = Add(Mul(y, Reshape(gamma, bcast...)), Reshape(beta, bcast...))
+		gamma = b.scope.WithInitializer(initializer.One).VariableWithShape(WeightName, varShape).NodeValue(g)
+		beta = b.scope.WithInitializer(initializer.Zero).VariableWithShape(BiasName, varShape).NodeValue(g)
+	}
+	return batchNormalize(x, mean, variance, gamma, beta, b.epsilon)
+}
+
+// batchStatistics returns the mean and the biased variance of x over all axes but the last.
+func batchStatistics(x *Node) (mean, variance *Node) {
+	axes := make([]int, x.Rank()-1)
+	for i := range axes {
+		axes[i] = i
+	}
+	mean = ReduceMean(x, axes...)
+	variance = ReduceMean(Square(Sub(x, alongLastAxis(mean, x.Rank()))), axes...)
+	return mean, variance
+}
+
+// alongLastAxis reshapes a [F] vector to [1,…,1,F] (rank axes) for broadcasting.
+func alongLastAxis(v *Node, rank int) *Node {
+	dims := make([]int, rank)
+	for i := range dims {
+		dims[i] = 1
+	}
+	dims[rank-1] = v.Shape().Dimensions[0]
+	return Reshape(v, dims...)
+}
+
+// batchNormalize returns (x−mean)/√(variance+eps)·gamma + beta, with [F] statistics and
+// parameters broadcast along the last axis of x; gamma and beta may be nil.
+func batchNormalize(x, mean, variance, gamma, beta *Node, eps float64) *Node {
+	r := x.Rank()
+	y := Div(Sub(x, alongLastAxis(mean, r)), Sqrt(AddScalar(alongLastAxis(variance, r), eps)))
+	if gamma != nil {
+		y = Add(Mul(y, alongLastAxis(gamma, r)), alongLastAxis(beta, r))
 	}
 	return y
 }

@@ -30,7 +30,7 @@ func ConvTranspose2D(x, kernel *Node, stride, padding, outputPadding int) *Node 
 // graph.Convolve with the flipped kernel; ConvIm2ColSlice does the same with the im2col
 // convolution; ConvBanded (the default on the go and onnx backends) needs no zero insertion.
 // Geometries whose equivalent stride-1 convolution would need negative padding (padding >
-// kernel−1) always use ConvBanded.
+// kernel−1) always use ConvBanded, and so do even kernels with the native algorithms.
 func ConvTranspose2DWith(x, kernel *Node, stride, padding, outputPadding int, alg ConvAlgorithm) *Node {
 	if stride < 1 || padding < 0 || outputPadding < 0 || outputPadding >= stride {
 		exceptions.Panicf("nn.ConvTranspose2D: want stride ≥ 1, padding ≥ 0 and 0 ≤ outputPadding < stride, got stride=%d padding=%d outputPadding=%d",
@@ -55,6 +55,9 @@ func ConvTranspose2DWith(x, kernel *Node, stride, padding, outputPadding int, al
 	if alg != ConvBanded && (padH[0] < 0 || padH[1] < 0 || padW[0] < 0 || padW[1] < 0) {
 		alg = ConvBanded
 	}
+	if (alg == ConvNative || alg == ConvNativeSubsample) && (kh%2 == 0 || kw%2 == 0) {
+		alg = ConvBanded // graph.Convolve's gradient is wrong for even kernels (see ConvNative).
+	}
 	switch alg {
 	case ConvBanded:
 		rH := convTransposeTaps(kh, xs[1], ho, stride, padding)
@@ -63,7 +66,7 @@ func ConvTranspose2DWith(x, kernel *Node, stride, padding, outputPadding int, al
 	case ConvNative, ConvNativeSubsample, ConvIm2ColSlice:
 		xd := insertZeros(x, 1, stride)
 		xd = insertZeros(xd, 2, stride)
-		flipped := Reverse(kernel, 0, 1)
+		flipped := flipKernel(kernel)
 		geom := convGeom{kh: kh, kw: kw, sh: 1, sw: 1, padH: padH, padW: padW}
 		if alg == ConvIm2ColSlice {
 			return convIm2ColSlice(xd, flipped, geom)
@@ -91,4 +94,20 @@ func insertZeros(x *Node, axis, stride int) *Node {
 	dims := x.Shape().Clone().Dimensions
 	dims[axis] *= stride
 	return Reshape(y, dims...)
+}
+
+// flipKernel reverses the two spatial axes of a [kh,kw,Cin,Cout] kernel with 0/1 anti-diagonal
+// matrices (graph.Reverse has no gradient in GoMLX v0.28.2).
+func flipKernel(kernel *Node) *Node {
+	ks := kernel.Shape().Dimensions
+	anti := func(n int) *Node {
+		m := make([]float64, n*n)
+		for i := range n {
+			m[i*n+n-1-i] = 1
+		}
+		return constOfDType(kernel.Graph(), kernel.DType(), m, n, n)
+	}
+	k := DotGeneral(kernel, []int{0}, nil, anti(ks[0]), []int{1}, nil) // [kw, Ci, Co, kh]
+	k = DotGeneral(k, []int{0}, nil, anti(ks[1]), []int{1}, nil)       // [Ci, Co, kh, kw]
+	return TransposeAllAxes(k, 2, 3, 0, 1)
 }

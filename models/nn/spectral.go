@@ -71,6 +71,13 @@ func (b *SpectralNormBuilder) DoneWithSigma() (normalized, sigma *Node) {
 		uVar.SetNodeValue(u)
 		vVar.SetNodeValue(v)
 	}
+	return spectralDivide(w, u, v)
+}
+
+// spectralDivide returns w/σ and σ = uᵀ·W·v, where W [out, rest] is w with its last axis first.
+func spectralDivide(w, u, v *Node) (normalized, sigma *Node) {
+	out := w.Shape().Dimensions[w.Rank()-1]
+	wt := Reshape(w, w.Shape().Size()/out, out)           // Wᵀ: [rest, out]
 	wv := DotGeneral(wt, []int{0}, nil, v, []int{0}, nil) // W·v: [out]
 	sigma = ReduceSum(Mul(u, wv))
 	return Div(w, sigma), sigma
