@@ -97,7 +97,7 @@ func TestLoadImageFolder(t *testing.T) {
 	checkColor(t, im, 0, [3]float64{1, 0, 0}, 1e-6) // Wide image: centre crop is red; alpha dropped.
 	checkColor(t, im, 1, [3]float64{128.0 / 255, 128.0 / 255, 128.0 / 255}, 3.0/255)
 	checkColor(t, im, 2, [3]float64{1, 0, 0}, 1e-6) // Tall image: centre crop is red.
-	z := im.Image(3)                                 // Gray, same size: exact values on all channels.
+	z := im.Image(3)                                // Gray, same size: exact values on all channels.
 	for p := range 16 {
 		for c := range 3 {
 			if want := float32(16*p) / 255; z[p*3+c] != want {

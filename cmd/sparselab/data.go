@@ -38,6 +38,7 @@ func runData(args []string, stdout, stderr io.Writer) error {
 			d := datasets.Describe(n)
 			if !verbose {
 				d, _, _ = strings.Cut(d, "\n")
+				d = strings.TrimPrefix(d, n+" — ")
 			}
 			fmt.Fprintf(stdout, "  %-14s %s\n", n, d)
 		}

@@ -1,0 +1,85 @@
+// Package metrics computes image-quality and sparsity figures on the host, in float64, so that
+// every experiment reports them the same way.
+//
+// PSNR (peak signal-to-noise ratio) of an estimate x̂ of an image x with values in [0, peak]:
+//
+//	PSNR(x, x̂) = 10·log10(peak² / MSE),  MSE = (1/n)·Σ_i (x_i − x̂_i)²
+//
+// computed per image and then summarised by mean ± population standard deviation, the protocol
+// of paper 000 (unclamped estimates, peak 1). SNR (signal-to-noise ratio) of an estimate v̂ of
+// a vector v is 10·log10(‖v‖² / ‖v − v̂‖²), the per-layer measure of paper 001.
+package metrics
+
+import (
+	"fmt"
+	"math"
+)
+
+// PSNR returns the peak signal-to-noise ratio in dB of estimate against reference, both with n
+// values, for signals in [0, peak]. Identical inputs give +Inf.
+func PSNR(reference, estimate []float32, peak float64) float64 {
+	if len(reference) != len(estimate) || len(reference) == 0 {
+		panic(fmt.Sprintf("metrics.PSNR: lengths %d and %d", len(reference), len(estimate)))
+	}
+	var se float64
+	for i, r := range reference {
+		d := float64(r) - float64(estimate[i])
+		se += d * d
+	}
+	mse := se / float64(len(reference))
+	return 10 * math.Log10(peak*peak/mse)
+}
+
+// SNR returns 10·log10(‖v‖²/‖v − v̂‖²) in dB.
+func SNR(v, estimate []float64) float64 {
+	if len(v) != len(estimate) {
+		panic(fmt.Sprintf("metrics.SNR: lengths %d and %d", len(v), len(estimate)))
+	}
+	var s, e float64
+	for i := range v {
+		s += v[i] * v[i]
+		d := v[i] - estimate[i]
+		e += d * d
+	}
+	return 10 * math.Log10(s/e)
+}
+
+// BatchPSNR returns the PSNR of each of n images of size imageSize laid out one after the other.
+func BatchPSNR(reference, estimate []float32, imageSize int, peak float64) ([]float64, error) {
+	if imageSize <= 0 || len(reference) != len(estimate) || len(reference)%imageSize != 0 {
+		return nil, fmt.Errorf("metrics: %d and %d values are not a whole number of %d-value images",
+			len(reference), len(estimate), imageSize)
+	}
+	n := len(reference) / imageSize
+	out := make([]float64, n)
+	for i := range out {
+		lo, hi := i*imageSize, (i+1)*imageSize
+		out[i] = PSNR(reference[lo:hi], estimate[lo:hi], peak)
+	}
+	return out, nil
+}
+
+// Summary is a mean ± population standard deviation over a sample.
+type Summary struct {
+	Mean, Std float64
+	N         int
+}
+
+// Summarize returns the mean and population standard deviation of xs (NaN for an empty sample).
+func Summarize(xs []float64) Summary {
+	if len(xs) == 0 {
+		return Summary{Mean: math.NaN(), Std: math.NaN()}
+	}
+	var m float64
+	for _, x := range xs {
+		m += x
+	}
+	m /= float64(len(xs))
+	var v float64
+	for _, x := range xs {
+		v += (x - m) * (x - m)
+	}
+	return Summary{Mean: m, Std: math.Sqrt(v / float64(len(xs))), N: len(xs)}
+}
+
+func (s Summary) String() string { return fmt.Sprintf("%.2f ± %.2f", s.Mean, s.Std) }
