@@ -51,7 +51,9 @@ func New(b compute.Backend, store *model.Store, fn ModelFn) *Autoencoder {
 }
 
 // MSE is the training loss, mean over pixels and batch of (x̂ − x)².
-func MSE(x, recon *graph.Node) *graph.Node { return graph.ReduceAllMean(graph.Square(graph.Sub(recon, x))) }
+func MSE(x, recon *graph.Node) *graph.Node {
+	return graph.ReduceAllMean(graph.Square(graph.Sub(recon, x)))
+}
 
 // Train runs Adam on the mean squared error over batches of images drawn epoch after epoch in a
 // seeded order. It returns the per-step losses and validations.
@@ -149,4 +151,3 @@ func (a *Autoencoder) Save(path string, meta map[string]any) error {
 func (a *Autoencoder) Load(path string) (*training.Checkpoint, error) {
 	return training.LoadCheckpoint(a.Store, path)
 }
-

@@ -12,10 +12,10 @@ func TestPSNRKnownValues(t *testing.T) {
 		peak     float64
 		want     float64
 	}{
-		{[]float32{0, 0, 0, 0}, []float32{0.1, 0.1, 0.1, 0.1}, 1, 20},     // MSE 0.01
-		{[]float32{1, 0}, []float32{0.9, 0.1}, 1, 20},                     // MSE 0.01
-		{[]float32{0, 0}, []float32{1, 0}, 1, 10 * math.Log10(2)},         // MSE 0.5
-		{[]float32{0, 0}, []float32{2, 0}, 2, 10 * math.Log10(4.0 / 2.0)}, // peak 2, MSE 2
+		{[]float32{0, 0, 0, 0}, []float32{0.1, 0.1, 0.1, 0.1}, 1, 20},   // MSE 0.01
+		{[]float32{1, 0}, []float32{0.9, 0.1}, 1, 20},                   // MSE 0.01
+		{[]float32{0, 0}, []float32{1, 0}, 1, 10 * math.Log10(2)},       // MSE 0.5
+		{[]float32{0, 0}, []float32{2, 0}, 2, 10 * math.Log10(4.0/2.0)}, // peak 2, MSE 2
 	} {
 		if got := PSNR(tc.ref, tc.est, tc.peak); math.Abs(got-tc.want) > 1e-5 {
 			t.Errorf("PSNR(%v, %v) = %v, want %v", tc.ref, tc.est, got, tc.want)
