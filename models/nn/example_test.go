@@ -70,7 +70,7 @@ func ExampleConv() {
 	fmt.Printf("gradient check passed: %v (%v)\n", rel < 1e-8, err)
 	// Output:
 	// expected: the layer wants [B,H,W,C] images
-	// (Float32)[2 7 7 8]
+	// (Float32)[2, 7, 7, 8]
 	// gradient check passed: true (<nil>)
 }
 

@@ -203,7 +203,7 @@ func TestBatchNorm(t *testing.T) {
 				want[i] = (v-wantRM[c])/math.Sqrt(wantRV[c]+1e-5)*gamma[c] + beta[c]
 			}
 			assertClose(t, name+" inference output", got, dims, want, xd, 1e-5)
-			assertClose(t, name+" running_mean unchanged", variableData(t, store, "/bn/running_mean"), []int{f}, wantRM, []int{f}, 0)
+			assertClose(t, name+" running_mean unchanged", variableData(t, store, "/bn/running_mean"), []int{f}, rm, []int{f}, 0)
 		}
 
 		// Training-mode gradient, through the batch statistics, w.r.t. x, γ and β.

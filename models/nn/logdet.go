@@ -13,7 +13,7 @@ const MaxLogDetSize = 256
 // [..., d, d] (then the result has the leading shape). GoMLX has no Cholesky op: the
 // factorisation M = L·Lᵀ is unrolled column by column (left-looking),
 //
-//	c = M[:,j] − L·L[j,:]ᵀ,  L[:,j] = c/√c[j] on rows ≥ j,  log det M = Σ_j log c[j],
+//	c = M[:,j] − L·L[j,:]ᵀ,  L[:,j] = c/√c[j] on rows ≥ j,  log det M = 2·Σ_j log L[j,j] = Σ_j log c[j],
 //
 // with one-hot vectors and masks instead of slices, so the graph uses only DotGeneral, Mul, Add,
 // Sqrt, Div and Log and differentiates on every backend (the gradient is M⁻¹ in exact
@@ -53,20 +53,27 @@ func LogDetSPD(m *Node) *Node {
 		mj := DotGeneral(mb, []int{2}, nil, ej, []int{0}, nil) // M[:, :, j]: [nb, d]
 		c := mj
 		if j > 0 {
-			lj := DotGeneral(l, []int{1}, nil, ej, []int{0}, nil)                  // L[:, j, :]: [nb, d]
-			c = Sub(mj, DotGeneral(l, []int{2}, []int{0}, lj, []int{1}, []int{0})) // M[:,j] − L·L[j,:]ᵀ
+			lj := ExpandAxes(DotGeneral(l, []int{1}, nil, ej, []int{0}, nil), -1) // L[:, j, :]: [nb, d, 1]
+			// M[:,j] − L·L[j,:]ᵀ as a batched [d,d]×[d,1] product: with a [nb,d] vector instead,
+			// compute-onnx lowers the gradient to an ONNX MatMul with the wrong broadcasting.
+			lLj := DotGeneral(l, []int{2}, []int{0}, lj, []int{1}, []int{0}) // [nb, d, 1]
+			c = Sub(mj, Reshape(lLj, nb, d))
 		}
 		pivot := DotGeneral(c, []int{1}, nil, ej, []int{0}, nil) // c[j]: [nb]
 		col := Mul(Div(c, Sqrt(ExpandAxes(pivot, -1))), mask)    // [nb, d]
 		l = Add(l, Mul(ExpandAxes(col, -1), Reshape(ej, 1, 1, d)))
-		if logDet == nil {
-			logDet = Log(pivot)
+		// log det M = 2·Σ_j log L[j,j] with L[j,j] = √c[j].
+		if logDiag := Log(Sqrt(pivot)); logDet == nil {
+			logDet = logDiag
 		} else {
-			logDet = Add(logDet, Log(pivot))
+			logDet = Add(logDet, logDiag)
 		}
 	}
+	// The factor 2 also keeps Log's gradient away from the gradient seed: compute-onnx fails to
+	// compile the gradient of ReduceAllSum(Log(x)) for a one-element x.
+	logDet = MulScalar(logDet, 2)
 	if len(lead) == 0 {
-		return Reshape(logDet)
+		return ReduceAllSum(logDet) // not Reshape: compute-onnx fails reshaping to a scalar
 	}
 	return Reshape(logDet, lead...)
 }

@@ -72,11 +72,18 @@ func TestLogDetSPD(t *testing.T) {
 		}
 		got, dims := runF32(t, b, func(xs []*Node) *Node { return LogDetSPD(xs[0]) }, f64Tensor(all, 2, 3, d, d))
 		assertClose(t, "batched", got, dims, want, []int{2, 3}, 1e-12)
-		// Gradient by finite differences (the factorisation reads the lower triangle).
-		m := randSPD(70, 5)
-		r, err := GradCheckWith(b, GradCheckOptions{}, func(xs []*Node) *Node { return LogDetSPD(xs[0]) }, f64Tensor(m, 5, 5))
-		if err != nil || r.MaxRelErr > 1e-6 {
-			t.Errorf("LogDetSPD gradient: %v %v", r, err)
+		// Gradient by finite differences (the factorisation reads the lower triangle), unbatched
+		// and batched, including the one-element case (compute-onnx once failed on it).
+		for _, dims := range [][]int{{1, 1}, {2, 2}, {5, 5}, {1, 1, 1}, {2, 3, 3}} {
+			d := dims[len(dims)-1]
+			var m []float64
+			for i := range prod(dims...) / (d * d) {
+				m = append(m, randSPD(uint64(70+i), d)...)
+			}
+			r, err := GradCheckWith(b, GradCheckOptions{}, func(xs []*Node) *Node { return LogDetSPD(xs[0]) }, f64Tensor(m, dims...))
+			if err != nil || r.MaxRelErr > 1e-6 {
+				t.Errorf("LogDetSPD gradient %v: %v %v", dims, r, err)
+			}
 		}
 	})
 }

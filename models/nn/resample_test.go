@@ -52,7 +52,7 @@ func TestResampleForward(t *testing.T) {
 				}
 			}
 		}
-		assertClose(t, "nearest", got, dims, want, []int{2, 6, 8, 2}, 0)
+		assertClose(t, "nearest", got, dims, want, []int{2, 6, 8, 2}, 1e-7)
 	})
 }
 

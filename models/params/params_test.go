@@ -329,7 +329,7 @@ func TestTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store.RootScope().SetParam("optimizer", "adam")           // set by other code
+	store.RootScope().SetParam("optimizer", "adam")              // set by other code
 	store.Scope("/encoder").SetParam("activation", "leaky_relu") // not root: not listed
 	if err := Set(store, "steps", "7"); err != nil {
 		t.Fatal(err)

@@ -7,8 +7,10 @@
 package training
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"time"
@@ -214,4 +216,35 @@ func scalar(t *tensors.Tensor) float64 {
 	default:
 		return math.NaN()
 	}
+}
+
+// SaveJSON writes the result as JSON to path (atomically), e.g. to plot the curves later.
+func (r *Result) SaveJSON(path string) error {
+	js, err := json.MarshalIndent(r, "", " ")
+	if err != nil {
+		return fmt.Errorf("encoding training result: %w", err)
+	}
+	return writeFileAtomic(path, func(w io.Writer) error { _, err := w.Write(js); return err })
+}
+
+// LoadResultJSON reads a result written by [Result.SaveJSON].
+func LoadResultJSON(path string) (*Result, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading training result: %w", err)
+	}
+	var r Result
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("training result %s is not valid JSON: %w", path, err)
+	}
+	return &r, nil
+}
+
+// LossCurve returns the logged steps and losses as float64 slices, for plotting.
+func (r *Result) LossCurve() (steps, losses []float64) {
+	for _, p := range r.Losses {
+		steps = append(steps, float64(p.Step))
+		losses = append(losses, p.Loss)
+	}
+	return steps, losses
 }

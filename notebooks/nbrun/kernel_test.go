@@ -162,4 +162,37 @@ func TestRunRealKernel(t *testing.T) {
 			t.Errorf("statuses %s, want ok,failed,failed,ok (problems:\n%s)", got, all)
 		}
 	})
+
+	t.Run("cell timeout", func(t *testing.T) {
+		nb := writeNotebook(t, dir, "sleeps.ipynb", nil,
+			"%%\nfmt.Println(\"sleeping\")\ntime.Sleep(time.Minute)\n")
+		start := time.Now()
+		r, err := Run(ctx, nb, Options{OutDir: out, NoHTML: true, CellTimeout: 3 * time.Second})
+		if err == nil || r == nil {
+			t.Fatalf("Run of a sleeping notebook: err=%v, want a failure", err)
+		}
+		if elapsed := time.Since(start); elapsed > 45*time.Second {
+			t.Errorf("the run took %s: the cell was not interrupted", elapsed)
+		}
+		if all := strings.Join(r.Problems, "\n"); !strings.Contains(all, "timed out") {
+			t.Errorf("problems do not mention the time-out:\n%s", all)
+		}
+		t.Logf("problems:\n%s", strings.Join(r.Problems, "\n"))
+	})
+
+	t.Run("run timeout", func(t *testing.T) {
+		nb := writeNotebook(t, dir, "sleeps-long.ipynb", nil,
+			"%%\nfmt.Println(\"sleeping\")\ntime.Sleep(time.Minute)\n")
+		start := time.Now()
+		r, err := Run(ctx, nb, Options{OutDir: out, NoHTML: true, Timeout: 8 * time.Second})
+		if err == nil || r == nil {
+			t.Fatalf("Run past its Timeout: err=%v, want a failure", err)
+		}
+		if elapsed := time.Since(start); elapsed > 30*time.Second {
+			t.Errorf("the run took %s after an 8 s Timeout", elapsed)
+		}
+		if all := strings.Join(r.Problems, "\n"); !strings.Contains(all, "timed out: the run was stopped") {
+			t.Errorf("problems do not mention the time-out:\n%s", all)
+		}
+	})
 }

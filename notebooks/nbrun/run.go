@@ -37,7 +37,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -125,10 +124,7 @@ func findSetup(jupyter, kernel string) (*Setup, error) {
 	}
 	goCmd, err := exec.LookPath("go")
 	if err != nil {
-		goCmd = filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, serr := os.Stat(goCmd); serr != nil {
-			return nil, fmt.Errorf("%w: the go command is not on PATH", ErrSetup)
-		}
+		return nil, fmt.Errorf("%w: the go command is not on PATH", ErrSetup)
 	}
 	out, err := exec.Command(goCmd, "env", "-json", "GOROOT", "GOBIN", "GOPATH").Output()
 	if err != nil {
