@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -293,4 +294,17 @@ func Load(name, dir string, train bool) (*Images, error) {
 	}
 	_, err := lookup(name)
 	return nil, err
+}
+
+// Open fetches a dataset into the cache if it is not there yet (see [Fetch]; progress goes to
+// log, which may be nil) and loads its training or test split.
+func Open(name string, train bool, log io.Writer) (*Images, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	dir, err := Fetch(name, log)
+	if err != nil {
+		return nil, err
+	}
+	return Load(name, dir, train)
 }

@@ -6,6 +6,9 @@
 // experiment code stays notebook-agnostic. Whether we run under GoNB is decided by
 // gonbui.IsNotebook (the GONB_PIPE environment variable that the GoNB kernel sets).
 //
+// Images travel as PNG (Portable Network Graphics) or SVG (Scalable Vector Graphics) data,
+// tables as Markdown, and in scripting mode also as CSV (comma-separated values) files.
+//
 // What each call does in the two modes:
 //
 //	call          notebook (GoNB)                              scripting mode

@@ -11,6 +11,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,7 +54,9 @@ func TestNotebooks(t *testing.T) {
 	for _, nb := range notebooks {
 		name := nb[:len(nb)-len(filepath.Ext(nb))]
 		t.Run(name, func(t *testing.T) {
-			r, err := nbrun.Run(ctx, nb, nbrun.Options{OutDir: out, Quick: true, CellTimeout: 15 * time.Minute})
+			// Fresh run folders: every test run trains from scratch instead of resuming a checkpoint.
+			env := []string{"SPARSELAB_RUNS=" + t.TempDir()}
+			r, err := nbrun.Run(ctx, nb, nbrun.Options{OutDir: out, Quick: true, CellTimeout: 15 * time.Minute, Env: env})
 			if r != nil {
 				t.Log(r.Summary())
 				for _, c := range r.Cells {
@@ -62,7 +65,8 @@ func TestNotebooks(t *testing.T) {
 			}
 			if err != nil {
 				if r != nil && r.Stderr != "" {
-					t.Logf("tail of nbconvert's stderr (full log beside the executed notebook):\n%s", lastBytes(r.Stderr, 3000))
+					t.Logf("tail of nbconvert's stderr without the kernel's info lines (full log beside the executed notebook):\n%s",
+						lastBytes(dropInfoLines(r.Stderr), 3000))
 				}
 				t.Error(err)
 			}
@@ -76,6 +80,18 @@ func mustGetwd(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return wd
+}
+
+// dropInfoLines removes the kernel's klog info lines ("I1125 00:31:29.358491 ...").
+func dropInfoLines(s string) string {
+	var keep []string
+	for _, l := range strings.Split(s, "\n") {
+		if len(l) > 5 && l[0] == 'I' && strings.IndexFunc(l[1:5], func(r rune) bool { return r < '0' || r > '9' }) < 0 {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return strings.Join(keep, "\n")
 }
 
 func lastBytes(s string, n int) string {

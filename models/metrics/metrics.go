@@ -59,27 +59,30 @@ func BatchPSNR(reference, estimate []float32, imageSize int, peak float64) ([]fl
 	return out, nil
 }
 
-// Summary is a mean ± population standard deviation over a sample.
+// Summary is a mean ± population standard deviation (with the extremes) over a sample.
 type Summary struct {
 	Mean, Std float64
+	Min, Max  float64
 	N         int
 }
 
 // Summarize returns the mean and population standard deviation of xs (NaN for an empty sample).
 func Summarize(xs []float64) Summary {
 	if len(xs) == 0 {
-		return Summary{Mean: math.NaN(), Std: math.NaN()}
+		return Summary{Mean: math.NaN(), Std: math.NaN(), Min: math.NaN(), Max: math.NaN()}
 	}
 	var m float64
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, x := range xs {
 		m += x
+		lo, hi = min(lo, x), max(hi, x)
 	}
 	m /= float64(len(xs))
 	var v float64
 	for _, x := range xs {
 		v += (x - m) * (x - m)
 	}
-	return Summary{Mean: m, Std: math.Sqrt(v / float64(len(xs))), N: len(xs)}
+	return Summary{Mean: m, Std: math.Sqrt(v / float64(len(xs))), Min: lo, Max: hi, N: len(xs)}
 }
 
 func (s Summary) String() string { return fmt.Sprintf("%.2f ± %.2f", s.Mean, s.Std) }

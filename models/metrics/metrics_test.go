@@ -40,7 +40,7 @@ func TestBatchPSNRAndSummary(t *testing.T) {
 		}
 	}
 	s := Summarize([]float64{1, 2, 3, 4})
-	if s.Mean != 2.5 || math.Abs(s.Std-math.Sqrt(1.25)) > 1e-12 || s.N != 4 {
+	if s.Mean != 2.5 || math.Abs(s.Std-math.Sqrt(1.25)) > 1e-12 || s.N != 4 || s.Min != 1 || s.Max != 4 {
 		t.Errorf("Summarize = %+v", s)
 	}
 	if _, err := BatchPSNR(ref, est, 3, 1); err == nil {

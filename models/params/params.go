@@ -14,12 +14,15 @@
 // # Quick mode
 //
 // Every experiment has a quick configuration (minutes on 2 CPU cores) and a paper configuration.
-// A Spec may carry a Quick value: it is the parameter's default while quick mode is on. Quick mode
-// is the bool parameter [ParamQuick] when the store defines it (when the environment variable
-// [EnvQuick] is set, which the notebook runner does, it replaces that parameter's default),
-// else [QuickFromEnv]. Turning
-// quick mode on or off (flag --quick, or [SetQuick]) re-applies the defaults of every parameter
-// that was not set explicitly by a flag or by [Set].
+// A Spec may carry a Quick value: it is the parameter's default while quick mode is on. Quick
+// mode is the bool parameter [ParamQuick] when the store defines it, else [QuickFromEnv]. When
+// the environment variable [EnvQuick] is set (the notebook runner sets it), its value replaces
+// the default of [ParamQuick]. Turning quick mode on or off (flag --quick, or [SetQuick])
+// re-applies the defaults of every parameter that was not set explicitly by a flag or by [Set].
+//
+// Values should be changed through flags or [Set]: a value written directly into the store
+// (store.RootScope().SetParam) is not known to be explicit, and a later change of quick mode
+// replaces it with the default if the parameter has a Quick value.
 //
 // # GoNB notebooks
 //
@@ -613,11 +616,10 @@ func Table(store *model.Store) (header []string, rows [][]string) {
 	regMu.Lock()
 	e := lookup(store, false)
 	var specs []Spec
-	quick := false
 	if e != nil {
 		specs = slices.Clone(e.specs)
 	}
-	quick = quickLocked(store, e)
+	quick := quickLocked(store, e)
 	regMu.Unlock()
 
 	known := map[string]bool{}

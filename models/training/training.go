@@ -13,11 +13,13 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/sparselab/sparselab/models/backend"
 )
 
 // Settings of a training run. Zero values mean the defaults given per field. At least one of
@@ -110,6 +112,11 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 	if err != nil {
 		return nil, err
 	}
+	var prev *Result
+	if start > 0 {
+		// Keep the history of the runs that made the checkpoint (missing or unreadable: start anew).
+		prev, _ = LoadResultJSON(HistoryPath(s.CheckpointPath))
+	}
 	res := &Result{StartStep: start, EndStep: start}
 	t0 := time.Now()
 	lastCkpt := t0
@@ -135,6 +142,9 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 		}
 		meta["global_step"] = step
 		if err := SaveCheckpoint(trainer.Store(), s.CheckpointPath, meta); err != nil {
+			return err
+		}
+		if err := res.merged(prev).SaveJSON(HistoryPath(s.CheckpointPath)); err != nil {
 			return err
 		}
 		res.Checkpoint = s.CheckpointPath
@@ -247,4 +257,34 @@ func (r *Result) LossCurve() (steps, losses []float64) {
 		losses = append(losses, p.Loss)
 	}
 	return steps, losses
+}
+
+// HistoryPath is where [Run] keeps the losses and validations of every run that contributed
+// to the checkpoint at ckpt: ckpt + ".history.json".
+func HistoryPath(ckpt string) string { return ckpt + ".history.json" }
+
+// LoadHistory returns the losses and validations of all the runs that made the checkpoint at
+// ckpt, oldest first, as one Result (StartStep is the first run's, EndStep the last one's).
+func LoadHistory(ckpt string) (*Result, error) { return LoadResultJSON(HistoryPath(ckpt)) }
+
+// merged returns prev's points followed by r's (r itself if prev is nil).
+func (r *Result) merged(prev *Result) *Result {
+	if prev == nil {
+		return r
+	}
+	m := *r
+	m.StartStep = prev.StartStep
+	m.Losses = append(append([]LossPoint{}, prev.Losses...), r.Losses...)
+	m.Evals = append(append([]EvalPoint{}, prev.Evals...), r.Evals...)
+	m.Elapsed = prev.Elapsed + r.Elapsed
+	return &m
+}
+
+// RunDir returns the folder for the checkpoints and logs of a named run: $SPARSELAB_RUNS/name,
+// else $SPARSELAB_CACHE/runs/name (default ~/.cache/sparselab/runs/name).
+func RunDir(name string) string {
+	if d := os.Getenv("SPARSELAB_RUNS"); d != "" {
+		return filepath.Join(d, name)
+	}
+	return filepath.Join(backend.CacheDir(), "runs", name)
 }

@@ -88,6 +88,13 @@ func TestRunLearnsAndCheckpointsResume(t *testing.T) {
 	if math.Abs(float64(w2[0]-w[0])) > 0.01 || math.Abs(float64(w2[1]-w[1])) > 0.01 {
 		t.Errorf("resumed weights %v far from saved %v", w2, w)
 	}
+	hist, err := LoadHistory(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hist.StartStep != 0 || hist.EndStep != 310 || len(hist.Losses) != 30+10 || hist.Losses[len(hist.Losses)-1].Step != 310 {
+		t.Errorf("history from %d to %d with %d losses, want 0 to 310 with 40", hist.StartStep, hist.EndStep, len(hist.Losses))
+	}
 	c, err := ReadCheckpoint(ckpt)
 	if err != nil {
 		t.Fatal(err)

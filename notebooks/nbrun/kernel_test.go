@@ -59,12 +59,16 @@ func requireKernel(t *testing.T) {
 	}
 }
 
-const demoImports = `import (
+// demoImports is the first cell recommended by the package documentation; gonbui is imported
+// directly to check that %noautoget lets modules the proxy refuses resolve from go.work.
+const demoImports = `%noautoget
+import (
 	"bytes"
 	"image"
 	"image/color"
 	"image/png"
 
+	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/sparselab/sparselab/kernelext"
 	"github.com/sparselab/sparselab/models/params"
 )
@@ -73,7 +77,7 @@ var store = params.MustCommandLine(params.Common()...)
 `
 
 const demoMain = `%% --steps=7
-fmt.Println("steps:", params.MustGet[int](store, params.ParamSteps), "quick:", params.QuickFromEnv())
+fmt.Println("steps:", params.MustGet[int](store, params.ParamSteps), "quick:", params.QuickFromEnv(), "notebook:", gonbui.IsNotebook)
 must(kernelext.Markdown("## Demo\nSome *Markdown* with $x^2$."))
 h, rows := params.Table(store)
 must(kernelext.Table("Parameters", h, rows))
@@ -110,7 +114,7 @@ func TestRunRealKernel(t *testing.T) {
 
 	t.Run("clean", func(t *testing.T) {
 		nb := writeNotebook(t, dir, "demo.ipynb",
-			map[string]any{"sparselab": map[string]any{"expect": map[string]any{"images": 1, "tables": 1, "text": []string{"steps: 7 quick: true"}}}},
+			map[string]any{"sparselab": map[string]any{"expect": map[string]any{"images": 1, "tables": 1, "text": []string{"steps: 7 quick: true notebook: true"}}}},
 			demoImports+"\n"+demoHelpers, demoMain)
 		start := time.Now()
 		r, err := Run(ctx, nb, Options{OutDir: out, Quick: true, CellTimeout: 5 * time.Minute})

@@ -23,8 +23,35 @@
 //   - expectation of the notebook's metadata that is not met ([Expect]).
 //
 // Cells are interrupted after [Options.CellTimeout]; the whole run is bounded by the context
-// and [Options.Timeout], after which the nbconvert process group (nbconvert, the kernel and the
-// cell program) is killed.
+// and [Options.Timeout], after which nbconvert, the kernel and the cell program are stopped.
+//
+// # Writing a notebook that nbrun (and `make test`) accepts
+//
+// The first code cell switches off GoNB's automatic `go get` and imports sparselab's packages;
+// the kernel's go.work makes the repository and its pinned dependencies (go.mod) available, so
+// no `replace` trick is needed:
+//
+//	%noautoget
+//	import (
+//		"github.com/sparselab/sparselab/kernelext"
+//		"github.com/sparselab/sparselab/models/params"
+//	)
+//
+//	var store = params.MustCommandLine(params.Merge(params.Common(),
+//		params.Spec{Name: params.ParamSteps, Default: 3000, Quick: 30, Help: "training steps"})...)
+//
+// (`%noautoget` makes every import resolve from the repository's build list; with automatic
+// `go get`, a cell importing a module directly, e.g. gonbui, asks the module proxy for its
+// latest version, which fails when the proxy refuses it and may pick other versions than
+// go.mod's.) Later cells are `%%` cells, optionally with flags named like the parameters
+// (`%% --steps=300`); quick mode reaches them through SPARSELAB_QUICK=1, i.e. the "quick"
+// parameter and the Quick defaults of the specs. Output goes through kernelext (figures, images,
+// tables, Markdown, progress); nothing may wait for input (no widgets, no RequestInput). The
+// notebook's metadata declares what it must produce:
+//
+//	"metadata": {"sparselab": {"expect": {"images": 3, "tables": 1, "text": ["PSNR"]}}}
+//
+// Give every cell an "id" (nbformat 4.5) to keep nbformat from warning.
 package nbrun
 
 import (

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/sparselab/sparselab/notebooks/nbrun"
+)
+
+func init() {
+	register(&command{
+		name:    "notebook",
+		summary: "execute notebooks headless through the GoNB kernel and check their outputs",
+		run:     runNotebook,
+	})
+}
+
+func runNotebook(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("notebook", "notebook run [--quick] [--out DIR] [--cell-timeout 10m] NOTEBOOK.ipynb...", stderr)
+	if len(args) == 0 || args[0] != "run" {
+		fs.Usage()
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return flag.ErrHelp
+		}
+		return errUsage
+	}
+	quick := fs.Bool("quick", false, "quick configuration (sets SPARSELAB_QUICK=1 for the kernel)")
+	out := fs.String("out", "out/notebooks", "folder for the executed notebooks, their HTML copies and logs")
+	cellTimeout := fs.Duration("cell-timeout", 15*time.Minute, "interrupt a cell running longer than this")
+	verbose := fs.Bool("v", false, "stream nbconvert's and the kernel's log to stderr")
+	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("name one or more notebooks (e.g. notebooks/*.ipynb)")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	abs, _ := filepath.Abs(*out)
+	failed := 0
+	for _, nb := range fs.Args() {
+		fmt.Fprintf(stdout, "▶ %s ...\n", nb)
+		opts := nbrun.Options{OutDir: *out, Quick: *quick, CellTimeout: *cellTimeout}
+		if *verbose {
+			opts.Log = stderr
+		}
+		res, err := nbrun.Run(ctx, nb, opts)
+		if err != nil && res == nil {
+			if errors.Is(err, nbrun.ErrSetup) {
+				return fmt.Errorf("%w\n(run `make setup` or `scripts/setup.sh` first)", err)
+			}
+			return err
+		}
+		if res.OK() {
+			fmt.Fprintf(stdout, "✔ %s — %s\n", nb, res.Summary())
+		} else {
+			failed++
+			fmt.Fprintf(stdout, "✘ %s\n%v\n", nb, res.Err())
+			if res.Stderr != "" {
+				fmt.Fprintf(stdout, "  log tail:\n%s\n", res.Stderr)
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "executed notebooks and HTML copies are in %s\n", abs)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d notebook(s) failed", failed, fs.NArg())
+	}
+	return nil
+}
