@@ -228,3 +228,5 @@ func DecodeAE(scope *model.Scope, theta *graph.Node, cfg Config) *graph.Node {
 func MSE(x, recon *graph.Node) *graph.Node {
 	return graph.ReduceAllMean(graph.Square(graph.Sub(recon, x)))
 }
+
+type graphNode = graph.Node

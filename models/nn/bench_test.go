@@ -2,7 +2,10 @@ package nn
 
 import (
 	"fmt"
+	"os"
+	"sort"
 	"testing"
+	"time"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -98,5 +101,73 @@ func benchExec(bm *testing.B, b compute.Backend, fn func(x, k1, k2, k3, k4, k5 *
 	bm.ResetTimer()
 	for bm.Loop() {
 		run()
+	}
+}
+
+// TestConvStackTimings prints interleaved timings (minimum and median over rounds) of the conv
+// stack for every backend, algorithm and part; it is the source of the table in the package
+// documentation. It only runs with SPARSELAB_NN_TIMINGS=1 (machine noise is averaged out by
+// interleaving the configurations and keeping the minimum).
+func TestConvStackTimings(t *testing.T) {
+	if os.Getenv("SPARSELAB_NN_TIMINGS") != "1" || testing.Short() {
+		t.Skip("set SPARSELAB_NN_TIMINGS=1 to print conv stack timings")
+	}
+	type config struct {
+		name  string
+		exec  *Exec
+		args  []any
+		times []float64
+	}
+	var configs []*config
+	for _, name := range backend.Available() {
+		b, _, err := backend.New(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kind := BackendKind(b)
+		for _, alg := range append([]ConvAlgorithm{ConvAuto}, allConvAlgorithms...) {
+			for _, part := range []string{"enc", "dec", "all"} {
+				if !convGradientRuns(kind, alg, part != "dec") {
+					continue
+				}
+				exec, err := NewExec(b, convStackStep(alg, part))
+				if err != nil {
+					t.Fatal(err)
+				}
+				configs = append(configs, &config{name: fmt.Sprintf("%s/%s/%s", name, alg, part), exec: exec, args: convStackArgs(64, part)})
+			}
+		}
+		exec, err := NewExec(b, convStackStep(ConvAuto, "dec"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		configs = append(configs, &config{name: name + "/auto/dec@B=1280", exec: exec, args: convStackArgs(1280, "dec")})
+	}
+	run := func(c *config) float64 {
+		start := time.Now()
+		out, err := c.exec.Exec(c.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for _, o := range out {
+			o.MustFinalizeAll()
+		}
+		return time.Since(start).Seconds() * 1000
+	}
+	for _, c := range configs {
+		run(c) // compile
+	}
+	for range 5 {
+		for _, c := range configs {
+			start := time.Now()
+			for n := 0; n < 2 || time.Since(start) < 300*time.Millisecond; n++ {
+				c.times = append(c.times, run(c))
+			}
+		}
+	}
+	for _, c := range configs {
+		sort.Float64s(c.times)
+		fmt.Printf("%-32s min %8.2f ms  median %8.2f ms  (%d runs)\n", c.name, c.times[0], c.times[len(c.times)/2], len(c.times))
+		c.exec.Finalize()
 	}
 }

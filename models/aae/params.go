@@ -1,0 +1,42 @@
+package aae
+
+import (
+	"time"
+
+	"github.com/sparselab/sparselab/models/params"
+)
+
+// Experiment hyperparameters beyond the model's (flags of the same names in the notebook and in
+// `sparselab aae`).
+const (
+	ParamDataset     = "dataset"
+	ParamSubset      = "subset"
+	ParamValFraction = "val_fraction"
+	ParamTestOffset  = "test_offset"
+	ParamTestCount   = "test_count"
+	ParamEvalEvery   = "eval_every"
+	ParamRunDir      = "run_dir"
+)
+
+// Specs returns the hyperparameters of paper 000's experiments with their defaults (paper /
+// quick). Channels 0 means the paper's value for the dataset (see [ChannelsFor]).
+func Specs() []params.Spec {
+	return params.Merge(params.Common(),
+		params.Spec{Name: ParamDataset, Default: "mnist", Help: "mnist or fashion-mnist"},
+		params.Spec{Name: ParamAggregation, Default: DefaultAggregation, Help: "max (MAX-AAE), sum (SUM-AAE) or ae (autoencoder baseline)"},
+		params.Spec{Name: ParamChannels, Default: 0, Help: "c, the convolutions' width (0: 8 for MNIST, 32 for Fashion-MNIST)"},
+		params.Spec{Name: ParamBlocks, Default: DefaultBlocks, Help: "number of latent blocks (atoms)"},
+		params.Spec{Name: ParamBlockSize, Default: DefaultBlockSize, Help: "size of each latent block"},
+		params.Spec{Name: params.ParamSteps, Default: 375 * 200, Quick: 50, Help: "training steps (375 steps = one epoch of 24,000 images at batch 64)"},
+		params.Spec{Name: params.ParamLearningRate, Default: DefaultLearningRate, Help: "Adam learning rate"},
+		params.Spec{Name: params.ParamBatchSize, Default: DefaultBatchSize, Help: "batch size"},
+		params.Spec{Name: params.ParamSeed, Default: 0, Help: "seed of the subset, the split, the batch order"},
+		params.Spec{Name: params.ParamTimeBudget, Default: time.Duration(0), Help: "stop training after this wall time (0: none)"},
+		params.Spec{Name: ParamSubset, Default: DefaultSubset, Quick: 3000, Help: "training images drawn (seeded) from the training split"},
+		params.Spec{Name: ParamValFraction, Default: DefaultValidation, Help: "fraction of the subset kept for validation"},
+		params.Spec{Name: ParamTestOffset, Default: DefaultTestOffset, Help: "first test image evaluated"},
+		params.Spec{Name: ParamTestCount, Default: DefaultTestCount, Quick: 100, Help: "number of test images evaluated"},
+		params.Spec{Name: ParamEvalEvery, Default: 375, Quick: 25, Help: "steps between validations (best checkpoint kept)"},
+		params.Spec{Name: ParamRunDir, Default: "", Help: "folder for checkpoints (default: $SPARSELAB_RUNS or ~/.cache/sparselab/runs, /aae-<dataset>-<aggregation>)"},
+	)
+}

@@ -1,0 +1,181 @@
+package aae
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sparselab/sparselab/models/autoenc"
+	"github.com/sparselab/sparselab/models/metrics"
+	"github.com/sparselab/sparselab/models/params"
+	"github.com/sparselab/sparselab/models/training"
+)
+
+// Resolve fills in the hyperparameters that depend on others (channels 0 → the dataset's c) and
+// checks them. Call it once the flags are parsed.
+func Resolve(store *model.Store) error {
+	ds := params.MustGet[string](store, ParamDataset)
+	c, err := ChannelsFor(ds)
+	if err != nil {
+		return err
+	}
+	if params.MustGet[int](store, ParamChannels) == 0 {
+		if err := params.Set(store, ParamChannels, fmt.Sprint(c)); err != nil {
+			return err
+		}
+	}
+	if _, err := AggregatorByName(params.MustGet[string](store, ParamAggregation)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// RunDir is the folder of a run's checkpoints: ParamRunDir, else training.RunDir("aae-<dataset>-<aggregation>").
+func RunDir(store *model.Store) string {
+	if d := params.MustGet[string](store, ParamRunDir); d != "" {
+		return d
+	}
+	return training.RunDir(fmt.Sprintf("aae-%s-%s", params.MustGet[string](store, ParamDataset), params.MustGet[string](store, ParamAggregation)))
+}
+
+// SplitsFrom loads the experiment's data as configured in store.
+func SplitsFrom(store *model.Store) (*Splits, error) {
+	return LoadSplits(params.MustGet[string](store, ParamDataset), params.MustGet[int](store, ParamSubset),
+		params.MustGet[float64](store, ParamValFraction), int64(params.MustGet[int](store, params.ParamSeed)),
+		params.MustGet[int](store, ParamTestOffset), params.MustGet[int](store, ParamTestCount))
+}
+
+// TrainReport summarises a training run.
+type TrainReport struct {
+	Result   *training.Result
+	BestPSNR float64 // best validation PSNR seen in this run (dB)
+	BestStep int
+	Last     string // checkpoint to resume from
+	Best     string // checkpoint with the best validation PSNR
+}
+
+// Train trains the model configured in store on its dataset, resuming from RunDir/last.ckpt if
+// present, validating every ParamEvalEvery steps and keeping RunDir/best.ckpt (the weights with
+// the best validation PSNR, for model selection). progress, if set, is called after every step.
+func Train(b compute.Backend, store *model.Store, command string, progress func(training.Progress)) (*TrainReport, error) {
+	if err := Resolve(store); err != nil {
+		return nil, err
+	}
+	splits, err := SplitsFrom(store)
+	if err != nil {
+		return nil, err
+	}
+	dir := RunDir(store)
+	rep := &TrainReport{Last: filepath.Join(dir, "last.ckpt"), Best: filepath.Join(dir, "best.ckpt"), BestPSNR: bestSoFar(filepath.Join(dir, "best.ckpt"))}
+	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
+	meta := map[string]any{
+		"paper": "000", "command": command, "backend": b.Name(),
+		"dataset": params.MustGet[string](store, ParamDataset), "aggregation": params.MustGet[string](store, ParamAggregation),
+		"channels": params.MustGet[int](store, ParamChannels), "seed": params.MustGet[int](store, params.ParamSeed),
+		"train_images": splits.Train.N, "batch_size": params.MustGet[int](store, params.ParamBatchSize),
+		"learning_rate": params.MustGet[float64](store, params.ParamLearningRate),
+	}
+	t0 := time.Now()
+	var saveErr error
+	res, err := ae.Train(splits.Train, autoenc.Settings{
+		BatchSize:    params.MustGet[int](store, params.ParamBatchSize),
+		LearningRate: params.MustGet[float64](store, params.ParamLearningRate),
+		Seed:         int64(params.MustGet[int](store, params.ParamSeed)),
+		Validation:   splits.Validation,
+		Training: training.Settings{
+			Steps:          params.MustGet[int](store, params.ParamSteps),
+			TimeBudget:     params.MustGet[time.Duration](store, params.ParamTimeBudget),
+			CheckpointPath: rep.Last,
+			EvalEvery:      params.MustGet[int](store, ParamEvalEvery),
+			Meta:           meta,
+			Callback: func(p training.Progress) bool {
+				if p.Eval != nil && p.Eval["psnr"] > rep.BestPSNR {
+					rep.BestPSNR, rep.BestStep = p.Eval["psnr"], p.Step
+					m := map[string]any{}
+					for k, v := range meta {
+						m[k] = v
+					}
+					m["global_step"], m["val_psnr"] = p.Step, p.Eval["psnr"]
+					m["epochs"] = float64(p.Step) * float64(params.MustGet[int](store, params.ParamBatchSize)) / float64(splits.Train.N)
+					m["wall_time_this_run_s"] = time.Since(t0).Seconds()
+					if err := ae.Save(rep.Best, m); err != nil {
+						saveErr = err
+						return false
+					}
+				}
+				if progress != nil {
+					progress(p)
+				}
+				return true
+			},
+		},
+	})
+	rep.Result = res
+	if err == nil {
+		err = saveErr
+	}
+	return rep, err
+}
+
+// bestSoFar reads the validation PSNR recorded in an existing best checkpoint (−Inf if none).
+func bestSoFar(path string) float64 {
+	if _, err := os.Stat(path); err != nil {
+		return -1e300
+	}
+	c, err := training.ReadCheckpoint(path)
+	if err != nil {
+		return -1e300
+	}
+	if v, ok := c.Header.Meta["val_psnr"].(float64); ok {
+		return v
+	}
+	return -1e300
+}
+
+// Eval is the autoencoding evaluation of a trained model on test images (Table 1).
+type Eval struct {
+	Dataset     string    `json:"dataset"`
+	Aggregation string    `json:"aggregation"`
+	Weights     string    `json:"weights"`
+	TestOffset  int       `json:"test_offset"`
+	TestCount   int       `json:"test_count"`
+	PSNRMean    float64   `json:"psnr_mean"`
+	PSNRStd     float64   `json:"psnr_std"`
+	PSNR        []float64 `json:"psnr"`
+}
+
+// Evaluate loads weights into a model configured by store and computes the per-image PSNR over
+// the configured test range.
+func Evaluate(b compute.Backend, store *model.Store, weights string) (*Eval, error) {
+	if err := Resolve(store); err != nil {
+		return nil, err
+	}
+	ds := params.MustGet[string](store, ParamDataset)
+	off, n := params.MustGet[int](store, ParamTestOffset), params.MustGet[int](store, ParamTestCount)
+	test, err := LoadTest(ds, off, n)
+	if err != nil {
+		return nil, err
+	}
+	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
+	if _, err := ae.Load(weights); err != nil {
+		return nil, err
+	}
+	p, err := ae.PSNR(test)
+	if err != nil {
+		return nil, err
+	}
+	s := metrics.Summarize(p)
+	return &Eval{Dataset: ds, Aggregation: params.MustGet[string](store, ParamAggregation), Weights: weights,
+		TestOffset: off, TestCount: n, PSNRMean: s.Mean, PSNRStd: s.Std, PSNR: p}, nil
+}
+
+// WriteSummary prints a one-line summary of an evaluation.
+func (e *Eval) WriteSummary(w io.Writer) {
+	fmt.Fprintf(w, "%s %s: PSNR %.2f ± %.2f dB over test images %d–%d (%s)\n", e.Dataset, strings.ToUpper(e.Aggregation),
+		e.PSNRMean, e.PSNRStd, e.TestOffset, e.TestOffset+e.TestCount-1, e.Weights)
+}
