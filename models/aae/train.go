@@ -25,7 +25,7 @@ const (
 // MSE loss (no labels needed).
 func ModelFn(scope *model.Scope, x *graph.Node) *graph.Node {
 	recon := New(scope, x).Done()
-	train.AddLoss(MSE(x, recon))
+	train.AddMainLoss(MSE(x, recon))
 	return recon
 }
 

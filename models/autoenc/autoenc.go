@@ -69,7 +69,7 @@ func (a *Autoencoder) Train(images *datasets.Images, s Settings) (*training.Resu
 		fn := a.Fn
 		a.trainer = train.NewTrainer(a.Backend, a.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
 			recon := fn(scope, x)
-			train.AddLoss(MSE(x, recon))
+			train.AddMainLoss(MSE(x, recon))
 			return recon
 		}, nil, opt, nil, nil)
 	}

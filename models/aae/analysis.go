@@ -1,0 +1,621 @@
+package aae
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sparselab/sparselab/datasets"
+)
+
+// Defaults of the analysis options.
+const (
+	// DefaultThreshold is the paper's activation threshold s of Definition 3.
+	DefaultThreshold = 0.05
+	// DefaultAnalysisBatch is the number of images (or codes) per graph execution.
+	DefaultAnalysisBatch = 64
+	// DefaultTraversalSteps is the number of images of a latent traversal (n+1 in eq. 6).
+	DefaultTraversalSteps = 10
+)
+
+// AtomNorm says how an atom's norm is measured for activated atoms.
+type AtomNorm int
+
+const (
+	// NormClipped clips each atom to [0, 1] before its ℓ2 norm (the authors' code; the default).
+	NormClipped AtomNorm = iota
+	// NormRaw takes the ℓ2 norm of the atom as decoded.
+	NormRaw
+)
+
+// String returns "clipped" or "raw".
+func (m AtomNorm) String() string {
+	switch m {
+	case NormClipped:
+		return "clipped"
+	case NormRaw:
+		return "raw"
+	default:
+		return fmt.Sprintf("AtomNorm(%d)", int(m))
+	}
+}
+
+// Analyzer analyses trained atomic autoencoders (paper 000, section 3): atom decompositions (Fig 3),
+// activated atoms (Definition 3, Fig 4) and latent traversals (eq. 6, Fig 5).
+//
+// Activated atoms. For an image x with code θ = f_E(x) and atoms a_k = g(θ_k), atom k is activated
+// at threshold s when
+//
+//	‖a_k‖₂ / ‖x‖₂ ≥ s        (s = 0.05 in the paper),
+//
+// with x the input image. The authors' code clips every atom to [0, 1] before taking its norm (the
+// part of an atom that can show in an image in [0, 1]); [NormClipped] does the same and is the
+// default, [NormRaw] takes the atoms as decoded. The choice decides the result (on the released
+// MNIST models, clipped: MAX 12.6 vs SUM 17.0 activated atoms per image; raw: 17.2 vs 17.3), so
+// every [Activation] records its [AtomNorm]. The authors' code divides some atoms by the wrong
+// image's norm; here each atom is divided by the norm of its own input image.
+//
+// Latent traversal (eq. 6). For block p and coordinate q, θ^min_{p,q} and θ^max_{p,q} are the
+// extremes of θ_{p,q} over the codes of a set of images; the traversal decodes
+//
+//	x̂_i = f_D(θ^i),  θ^i_{p,q} = θ^min_{p,q} + i·(θ^max_{p,q} − θ^min_{p,q})/n,  i = 0…n,
+//
+// all other coordinates of θ^i being those of one chosen image's code. [TraversalOptions.Steps]
+// is the number of images n+1.
+//
+// It computes codes, atoms and their statistics with the weights of a store. The compiled
+// graphs are cached, one per batch shape. Create it with [NewAnalyzer] once the store holds the
+// trained weights (e.g. after autoenc's Load or training.LoadCheckpoint); it is not meant for
+// concurrent use.
+type Analyzer struct {
+	// BatchSize is the number of images or codes per graph execution (0: DefaultAnalysisBatch).
+	// A last partial batch is padded, so that one compiled graph serves any number of images.
+	BatchSize int
+
+	backend compute.Backend
+	cfg     Config
+
+	encodeExec, atomsExec, normsExec, decodeExec *model.Exec
+}
+
+// NewAnalyzer returns an analyzer of the model configured by store's hyperparameters
+// ([ParamAggregation], [ParamChannels], [ParamBlocks], [ParamBlockSize]), with its weights.
+func NewAnalyzer(b compute.Backend, store *model.Store) (*Analyzer, error) {
+	if b == nil || store == nil {
+		return nil, fmt.Errorf("aae: NewAnalyzer needs a backend and a store (got backend %v, store %v)", b, store)
+	}
+	cfg := FromScope(store.RootScope())
+	if cfg.Channels == 0 {
+		return nil, fmt.Errorf("aae: the store's %q is 0 (the dataset's default): call aae.Resolve(store) before NewAnalyzer", ParamChannels)
+	}
+	if err := checkConfig(cfg); err != nil {
+		return nil, err
+	}
+	a := &Analyzer{backend: b, cfg: cfg}
+	var err error
+	if a.encodeExec, err = model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+		return Encode(scope, x, cfg)
+	}); err != nil {
+		return nil, fmt.Errorf("aae: building the encoder graph: %w", err)
+	}
+	if a.decodeExec, err = model.NewExec(b, store, func(scope *model.Scope, theta *graph.Node) []*graph.Node {
+		if cfg.IsAE() {
+			return []*graph.Node{DecodeAE(scope, theta, cfg)}
+		}
+		atoms := DecodeAtoms(scope, theta, cfg)
+		return []*graph.Node{cfg.aggregator().Aggregate(atoms), atoms}
+	}); err != nil {
+		return nil, fmt.Errorf("aae: building the decoder graph: %w", err)
+	}
+	if cfg.IsAE() {
+		return a, nil
+	}
+	if a.atomsExec, err = model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) []*graph.Node {
+		theta := Encode(scope, x, cfg)
+		atoms := DecodeAtoms(scope, theta, cfg)
+		return []*graph.Node{cfg.aggregator().Aggregate(atoms), theta, atoms}
+	}); err != nil {
+		return nil, fmt.Errorf("aae: building the atoms graph: %w", err)
+	}
+	if a.normsExec, err = model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) []*graph.Node {
+		atoms := DecodeAtoms(scope, Encode(scope, x, cfg), cfg)
+		norm := func(v *graph.Node) *graph.Node { return graph.Sqrt(graph.ReduceSum(graph.Square(v), 2, 3, 4)) }
+		return []*graph.Node{norm(graph.ClipScalar(atoms, 0, 1)), norm(atoms)}
+	}); err != nil {
+		return nil, fmt.Errorf("aae: building the atom-norms graph: %w", err)
+	}
+	return a, nil
+}
+
+// checkConfig turns Config.check's panic into an error.
+func checkConfig(cfg Config) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v (fix the store's hyperparameters)", r)
+		}
+	}()
+	cfg.check()
+	return nil
+}
+
+// Config returns the model configuration read from the store.
+func (a *Analyzer) Config() Config { return a.cfg }
+
+func (a *Analyzer) batchSize() int {
+	if a.BatchSize > 0 {
+		return a.BatchSize
+	}
+	return DefaultAnalysisBatch
+}
+
+// codeSize is K·d.
+func (a *Analyzer) codeSize() int { return a.cfg.Blocks * a.cfg.BlockSize }
+
+func (a *Analyzer) needAtoms(what string) error {
+	if a.cfg.IsAE() {
+		return fmt.Errorf("aae: %s needs atoms, and the plain autoencoder (aggregation %q) has none: load a max or sum model", what, "ae")
+	}
+	return nil
+}
+
+// checkImages verifies that images are non-empty 28×28 grayscale images.
+func checkImages(images *datasets.Images, what string) error {
+	if err := images.Validate(); err != nil {
+		return fmt.Errorf("aae: %s: %w", what, err)
+	}
+	if images.N == 0 || images.Height != ImageSize || images.Width != ImageSize || images.Channels != 1 {
+		return fmt.Errorf("aae: %s: want at least one %d×%d×1 image, got %q with %d images of %d×%d×%d",
+			what, ImageSize, ImageSize, images.Name, images.N, images.Height, images.Width, images.Channels)
+	}
+	return nil
+}
+
+// runImages executes exec over the images in batches (the last one padded by repeating its last
+// image) and calls visit with each batch's first image index, its number of real images and the
+// outputs as flat float32 slices.
+func (a *Analyzer) runImages(exec *model.Exec, images *datasets.Images, what string, visit func(lo, n int, out [][]float32)) error {
+	bs := min(a.batchSize(), images.N)
+	idx := make([]int, bs)
+	for lo := 0; lo < images.N; lo += bs {
+		n := min(bs, images.N-lo)
+		for i := range idx {
+			idx[i] = lo + min(i, n-1)
+		}
+		out, err := callFlat(exec, images.Batch(idx))
+		if err != nil {
+			return fmt.Errorf("aae: %s of images %d–%d: %w", what, lo, lo+n-1, err)
+		}
+		visit(lo, n, out)
+	}
+	return nil
+}
+
+func callFlat(exec *model.Exec, in *tensors.Tensor) ([][]float32, error) {
+	res, err := exec.Call(in)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]float32, len(res))
+	for i, t := range res {
+		if out[i], err = tensors.CopyFlatData[float32](t); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Encoding holds codes and their decodings. Layouts (row-major, K = Blocks, d = BlockSize,
+// P = 28·28 pixels):
+//
+//	Theta [N, K·d]: block k of code i is Theta[(i·K+k)·d : (i·K+k+1)·d]
+//	Recon [N, 28, 28]: the model's output x̂ (unclamped)
+//	Atoms [N, K, 28, 28]: the atoms g(θ_k) as decoded (not clipped); nil for the plain autoencoder
+type Encoding struct {
+	N, Blocks, BlockSize int
+	Theta                []float32
+	Recon                []float32
+	Atoms                []float32
+}
+
+const pixels = ImageSize * ImageSize
+
+// Code returns θ of image i, [K·d] (a view).
+func (e *Encoding) Code(i int) []float32 {
+	s := e.Blocks * e.BlockSize
+	return e.Theta[i*s : (i+1)*s : (i+1)*s]
+}
+
+// Reconstruction returns x̂ of image i, [28·28] (a view).
+func (e *Encoding) Reconstruction(i int) []float32 {
+	return e.Recon[i*pixels : (i+1)*pixels : (i+1)*pixels]
+}
+
+// Atom returns atom k of image i, [28·28] (a view); it panics if the encoding has no atoms.
+func (e *Encoding) Atom(i, k int) []float32 {
+	if e.Atoms == nil {
+		panic("aae: Encoding.Atom: this encoding has no atoms (plain autoencoder)")
+	}
+	o := (i*e.Blocks + k) * pixels
+	return e.Atoms[o : o+pixels : o+pixels]
+}
+
+// Atoms encodes images (N×28×28×1 in [0, 1]) and returns their codes θ, the K atoms g(θ_k) and
+// the reconstructions x̂ = σ(g(θ_1), …, g(θ_K)). Atomic models only: the plain autoencoder has
+// no atoms and gives an error (use [Analyzer.Latents] and [Analyzer.Decode]).
+func (a *Analyzer) Atoms(images *datasets.Images) (*Encoding, error) {
+	if err := a.needAtoms("Atoms"); err != nil {
+		return nil, err
+	}
+	if err := checkImages(images, "Atoms"); err != nil {
+		return nil, err
+	}
+	K, s := a.cfg.Blocks, a.codeSize()
+	e := &Encoding{N: images.N, Blocks: K, BlockSize: a.cfg.BlockSize,
+		Theta: make([]float32, images.N*s), Recon: make([]float32, images.N*pixels), Atoms: make([]float32, images.N*K*pixels)}
+	err := a.runImages(a.atomsExec, images, "encoding", func(lo, n int, out [][]float32) {
+		copy(e.Recon[lo*pixels:], out[0][:n*pixels])
+		copy(e.Theta[lo*s:], out[1][:n*s])
+		copy(e.Atoms[lo*K*pixels:], out[2][:n*K*pixels])
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Latents returns the codes θ = f_E(x) of the images, flat [N, K·d]. It works for every model.
+func (a *Analyzer) Latents(images *datasets.Images) ([]float32, error) {
+	if err := checkImages(images, "Latents"); err != nil {
+		return nil, err
+	}
+	s := a.codeSize()
+	theta := make([]float32, images.N*s)
+	err := a.runImages(a.encodeExec, images, "encoding", func(lo, n int, out [][]float32) {
+		copy(theta[lo*s:], out[0][:n*s])
+	})
+	if err != nil {
+		return nil, err
+	}
+	return theta, nil
+}
+
+// Decode decodes codes theta, flat [N, K·d], into an [Encoding] (Theta is a copy of theta; Atoms
+// is nil for the plain autoencoder).
+func (a *Analyzer) Decode(theta []float32) (*Encoding, error) {
+	s := a.codeSize()
+	if len(theta) == 0 || len(theta)%s != 0 {
+		return nil, fmt.Errorf("aae: Decode: %d values are not a whole number of codes of K·d = %d·%d = %d",
+			len(theta), a.cfg.Blocks, a.cfg.BlockSize, s)
+	}
+	N, K := len(theta)/s, a.cfg.Blocks
+	e := &Encoding{N: N, Blocks: K, BlockSize: a.cfg.BlockSize, Theta: slices.Clone(theta), Recon: make([]float32, N*pixels)}
+	if !a.cfg.IsAE() {
+		e.Atoms = make([]float32, N*K*pixels)
+	}
+	bs := min(a.batchSize(), N)
+	for lo := 0; lo < N; lo += bs {
+		n := min(bs, N-lo)
+		in := tensors.FromShape(shapes.Make(dtypes.Float32, bs, s))
+		tensors.MustMutableFlatData(in, func(flat []float32) { copy(flat, theta[lo*s:(lo+n)*s]) })
+		out, err := callFlat(a.decodeExec, in)
+		if err != nil {
+			return nil, fmt.Errorf("aae: decoding codes %d–%d: %w", lo, lo+n-1, err)
+		}
+		copy(e.Recon[lo*pixels:], out[0][:n*pixels])
+		if e.Atoms != nil {
+			copy(e.Atoms[lo*K*pixels:], out[1][:n*K*pixels])
+		}
+	}
+	return e, nil
+}
+
+// ActivationOptions configure activated atoms; zero values give the defaults.
+type ActivationOptions struct {
+	// Threshold is s of Definition 3 (0: DefaultThreshold, 0.05).
+	Threshold float64
+	// Norm is how atoms are measured (zero value NormClipped, the authors' choice).
+	Norm AtomNorm
+}
+
+func (o ActivationOptions) withDefaults() (ActivationOptions, error) {
+	if o.Threshold == 0 {
+		o.Threshold = DefaultThreshold
+	}
+	if !(o.Threshold > 0) || math.IsInf(o.Threshold, 1) {
+		return o, fmt.Errorf("aae: activation threshold %v must be a positive finite number", o.Threshold)
+	}
+	if o.Norm != NormClipped && o.Norm != NormRaw {
+		return o, fmt.Errorf("aae: unknown atom norm %v: use NormClipped or NormRaw", o.Norm)
+	}
+	return o, nil
+}
+
+// Activation holds the activated-atom statistics of a set of images (Fig 4). Per-atom slices are
+// [N, K] row-major.
+type Activation struct {
+	Norm      AtomNorm // how the atoms were measured
+	Threshold float64  // s
+	N, Blocks int
+	// AtomNorms is ‖a_k‖₂ of each image's atoms (clipped to [0, 1] first for NormClipped).
+	AtomNorms []float64
+	// ImageNorms is ‖x‖₂ of each input image.
+	ImageNorms []float64
+	// Ratios is AtomNorms / ImageNorms, the quantity compared with the threshold.
+	Ratios []float64
+	// Counts is the number of activated atoms of each image.
+	Counts []int
+	// Histogram[c] is the number of images with c activated atoms, c = 0…K.
+	Histogram []int
+	// MeanCount and StdCount are the mean and population standard deviation of Counts.
+	MeanCount, StdCount float64
+	// SortedMean[j] is the mean over images of each image's (j+1)-th largest ratio: the paper's
+	// "average norm of each atom in descending order" (Fig 4), non-increasing, length K.
+	SortedMean []float64
+}
+
+// imageNorms returns ‖x‖₂ of each image, with an error for an all-zero image.
+func imageNorms(images *datasets.Images) ([]float64, error) {
+	out := make([]float64, images.N)
+	for i := range out {
+		var s float64
+		for _, v := range images.Image(i) {
+			s += float64(v) * float64(v)
+		}
+		if s == 0 {
+			return nil, fmt.Errorf("aae: image %d of %q is all zeros: the atom/image norm ratio is undefined; leave it out", i, images.Name)
+		}
+		out[i] = math.Sqrt(s)
+	}
+	return out, nil
+}
+
+// ActivatedAtoms counts each image's activated atoms (Definition 3 with x the input image) and
+// returns their histogram and the mean sorted ratio curve of Fig 4. Atomic models only.
+func (a *Analyzer) ActivatedAtoms(images *datasets.Images, opts ActivationOptions) (*Activation, error) {
+	if err := a.needAtoms("ActivatedAtoms"); err != nil {
+		return nil, err
+	}
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkImages(images, "ActivatedAtoms"); err != nil {
+		return nil, err
+	}
+	xn, err := imageNorms(images)
+	if err != nil {
+		return nil, err
+	}
+	K := a.cfg.Blocks
+	norms := make([]float64, images.N*K)
+	pick := 0 // output 0: clipped norms, 1: raw norms
+	if opts.Norm == NormRaw {
+		pick = 1
+	}
+	err = a.runImages(a.normsExec, images, "atom norms", func(lo, n int, out [][]float32) {
+		for i, v := range out[pick][:n*K] {
+			norms[lo*K+i] = float64(v)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return activationFrom(norms, xn, K, opts), nil
+}
+
+// activationFrom computes the statistics from atom norms [N,K] and image norms [N].
+func activationFrom(norms, imageNorms []float64, K int, opts ActivationOptions) *Activation {
+	N := len(imageNorms)
+	act := &Activation{Norm: opts.Norm, Threshold: opts.Threshold, N: N, Blocks: K,
+		AtomNorms: norms, ImageNorms: imageNorms, Ratios: make([]float64, N*K),
+		Counts: make([]int, N), Histogram: make([]int, K+1), SortedMean: make([]float64, K)}
+	sorted := make([]float64, K)
+	var sum, sum2 float64
+	for i := range N {
+		r := act.Ratios[i*K : (i+1)*K]
+		for k := range r {
+			r[k] = norms[i*K+k] / imageNorms[i]
+			if r[k] >= opts.Threshold {
+				act.Counts[i]++
+			}
+		}
+		act.Histogram[act.Counts[i]]++
+		c := float64(act.Counts[i])
+		sum, sum2 = sum+c, sum2+c*c
+		copy(sorted, r)
+		slices.SortFunc(sorted, func(x, y float64) int { return cmp.Compare(y, x) })
+		for j, v := range sorted {
+			act.SortedMean[j] += v / float64(N)
+		}
+	}
+	act.MeanCount = sum / float64(N)
+	act.StdCount = math.Sqrt(max(0, sum2/float64(N)-act.MeanCount*act.MeanCount))
+	return act
+}
+
+// atomNorm is ‖a‖₂ of one atom measured as m says.
+func atomNorm(atom []float32, m AtomNorm) float64 {
+	var s float64
+	for _, v := range atom {
+		f := float64(v)
+		if m == NormClipped {
+			f = min(1, max(0, f))
+		}
+		s += f * f
+	}
+	return math.Sqrt(s)
+}
+
+// Decomposition is one image's atom decomposition, ready for plotting (Fig 3). Images are
+// [28·28] row-major; the atoms are as decoded (a plot showing the visible part clips to [0, 1]).
+type Decomposition struct {
+	Index int       // the image's index in the analysed set
+	Input []float32 // x
+	Recon []float32 // x̂
+	// Atoms are the K atoms in decreasing order of their norm; Blocks[j] is the block k of
+	// Atoms[j], Norms[j] its ‖a_k‖₂ (measured as Norm says) and Ratios[j] = Norms[j]/‖x‖₂.
+	Atoms     [][]float32
+	Blocks    []int
+	Norms     []float64
+	Ratios    []float64
+	Norm      AtomNorm
+	Threshold float64
+	// Activated is the number of atoms with Ratios ≥ Threshold (they come first).
+	Activated int
+}
+
+// Decompose returns the decompositions of images[indices] with their atoms sorted by norm (as
+// opts.Norm measures it) and the number activated at opts.Threshold. Atomic models only.
+func (a *Analyzer) Decompose(images *datasets.Images, indices []int, opts ActivationOptions) ([]Decomposition, error) {
+	if err := a.needAtoms("Decompose"); err != nil {
+		return nil, err
+	}
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkImages(images, "Decompose"); err != nil {
+		return nil, err
+	}
+	if len(indices) == 0 {
+		return nil, fmt.Errorf("aae: Decompose: no image indices given")
+	}
+	for _, i := range indices {
+		if i < 0 || i >= images.N {
+			return nil, fmt.Errorf("aae: Decompose: image index %d is outside [0, %d) of %q", i, images.N, images.Name)
+		}
+	}
+	sub := images.Subset(indices)
+	xn, err := imageNorms(sub)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := a.Atoms(sub)
+	if err != nil {
+		return nil, err
+	}
+	K := a.cfg.Blocks
+	out := make([]Decomposition, len(indices))
+	for i, idx := range indices {
+		d := Decomposition{Index: idx, Input: slices.Clone(sub.Image(i)), Recon: slices.Clone(enc.Reconstruction(i)),
+			Atoms: make([][]float32, K), Blocks: make([]int, K), Norms: make([]float64, K), Ratios: make([]float64, K),
+			Norm: opts.Norm, Threshold: opts.Threshold}
+		norms := make([]float64, K)
+		for k := range K {
+			d.Blocks[k] = k
+			norms[k] = atomNorm(enc.Atom(i, k), opts.Norm)
+		}
+		slices.SortStableFunc(d.Blocks, func(x, y int) int { return cmp.Compare(norms[y], norms[x]) })
+		for j, k := range d.Blocks {
+			d.Atoms[j] = slices.Clone(enc.Atom(i, k))
+			d.Norms[j] = norms[k]
+			d.Ratios[j] = norms[k] / xn[i]
+			if d.Ratios[j] >= opts.Threshold {
+				d.Activated++
+			}
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// TraversalOptions choose a latent traversal (eq. 6); zero values give the defaults.
+type TraversalOptions struct {
+	// Block is p and Coord is q, 0-based (default 0 and 0: the first coordinate of the first
+	// block, as in Fig 5).
+	Block, Coord int
+	// Base is the index, in the analysed images, of the image whose code fixes the other
+	// coordinates (default 0).
+	Base int
+	// Steps is the number of decoded images n+1 (0: DefaultTraversalSteps; at least 2).
+	Steps int
+}
+
+// Traversal is a latent traversal: Values[i] = θ^i_{p,q} sweeps linearly from Min to Max and
+// Images[i] = f_D(θ^i) [28·28]. For atomic models Atoms[i] = g(θ^i_p) [28·28] is the traversed
+// block's atom alone (nil for the plain autoencoder).
+type Traversal struct {
+	Block, Coord, Base int
+	// Min and Max are the extremes of θ_{p,q} over the analysed images, reached at images
+	// ArgMin and ArgMax.
+	Min, Max       float64
+	ArgMin, ArgMax int
+	// Code is the base image's code θ [K·d].
+	Code   []float32
+	Values []float64
+	Images [][]float32
+	Atoms  [][]float32
+}
+
+// Traverse computes the extremes of θ_{p,q} over the codes of images and decodes the linear sweep
+// between them with the other coordinates fixed to the code of images[opts.Base] (eq. 6).
+func (a *Analyzer) Traverse(images *datasets.Images, opts TraversalOptions) (*Traversal, error) {
+	K, d := a.cfg.Blocks, a.cfg.BlockSize
+	if opts.Steps == 0 {
+		opts.Steps = DefaultTraversalSteps
+	}
+	switch {
+	case opts.Block < 0 || opts.Block >= K:
+		return nil, fmt.Errorf("aae: Traverse: block %d is outside [0, %d)", opts.Block, K)
+	case opts.Coord < 0 || opts.Coord >= d:
+		return nil, fmt.Errorf("aae: Traverse: coordinate %d is outside [0, %d) (block size)", opts.Coord, d)
+	case opts.Steps < 2:
+		return nil, fmt.Errorf("aae: Traverse: %d steps; a traversal needs at least 2 images", opts.Steps)
+	}
+	if err := checkImages(images, "Traverse"); err != nil {
+		return nil, err
+	}
+	if opts.Base < 0 || opts.Base >= images.N {
+		return nil, fmt.Errorf("aae: Traverse: base image %d is outside [0, %d) of %q", opts.Base, images.N, images.Name)
+	}
+	theta, err := a.Latents(images)
+	if err != nil {
+		return nil, err
+	}
+	s, col := K*d, opts.Block*d+opts.Coord
+	tr := &Traversal{Block: opts.Block, Coord: opts.Coord, Base: opts.Base,
+		Min: math.Inf(1), Max: math.Inf(-1), Code: slices.Clone(theta[opts.Base*s : (opts.Base+1)*s])}
+	for i := range images.N {
+		v := float64(theta[i*s+col])
+		if v < tr.Min {
+			tr.Min, tr.ArgMin = v, i
+		}
+		if v > tr.Max {
+			tr.Max, tr.ArgMax = v, i
+		}
+	}
+	n := opts.Steps - 1
+	codes := make([]float32, opts.Steps*s)
+	tr.Values = make([]float64, opts.Steps)
+	for i := range tr.Values {
+		tr.Values[i] = tr.Min + float64(i)*(tr.Max-tr.Min)/float64(n)
+		if i == n {
+			tr.Values[i] = tr.Max
+		}
+		c := codes[i*s : (i+1)*s]
+		copy(c, tr.Code)
+		c[col] = float32(tr.Values[i])
+	}
+	dec, err := a.Decode(codes)
+	if err != nil {
+		return nil, err
+	}
+	tr.Images = make([][]float32, opts.Steps)
+	for i := range tr.Images {
+		tr.Images[i] = slices.Clone(dec.Reconstruction(i))
+	}
+	if dec.Atoms != nil {
+		tr.Atoms = make([][]float32, opts.Steps)
+		for i := range tr.Atoms {
+			tr.Atoms[i] = slices.Clone(dec.Atom(i, opts.Block))
+		}
+	}
+	return tr, nil
+}

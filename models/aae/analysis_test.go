@@ -1,0 +1,562 @@
+package aae
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sparselab/sparselab/datasets"
+	"github.com/sparselab/sparselab/models/autoenc"
+	"github.com/sparselab/sparselab/models/backend"
+)
+
+// Tiny sizes keep the tests fast: c = 2, K = 4 blocks of d = 3.
+const (
+	testChannels  = 2
+	testBlocks    = 4
+	testBlockSize = 3
+)
+
+func goBackend(t testing.TB) compute.Backend {
+	t.Helper()
+	b, _, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// tinyStore returns an untrained (randomly initialised) store of the given aggregation.
+func tinyStore(agg string) *model.Store {
+	store := model.NewStore()
+	store.SetParam(ParamAggregation, agg)
+	store.SetParam(ParamChannels, testChannels)
+	store.SetParam(ParamBlocks, testBlocks)
+	store.SetParam(ParamBlockSize, testBlockSize)
+	return store
+}
+
+// testImages returns n distinct, deterministic images in [0, 1] (blobs at different places).
+func testImages(n int) *datasets.Images {
+	im := &datasets.Images{Name: "blobs", N: n, Height: ImageSize, Width: ImageSize, Channels: 1,
+		Pixels: make([]float32, n*pixels)}
+	for i := range n {
+		cy, cx := 8+float64(3*i%12), 6+float64(5*i%16)
+		r := 3 + float64(i%4)
+		for y := range ImageSize {
+			for x := range ImageSize {
+				d2 := (float64(y)-cy)*(float64(y)-cy) + (float64(x)-cx)*(float64(x)-cx)
+				im.Pixels[i*pixels+y*ImageSize+x] = float32(math.Exp(-d2 / (2 * r * r)))
+			}
+		}
+	}
+	return im
+}
+
+// newAnalyzer returns an analyzer of store whose weights are redrawn (seeded He-uniform weights,
+// small random biases) so that codes and atoms are O(1) and deterministic: a freshly initialised
+// model's atoms are tiny and nearly all negative, which would make the checks weak.
+func newAnalyzer(t testing.TB, store *model.Store) *Analyzer {
+	t.Helper()
+	a, err := NewAnalyzer(goBackend(t), store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Latents(testImages(1)); err != nil { // creates the encoder's variables
+		t.Fatal(err)
+	}
+	if _, err := a.Decode(make([]float32, a.codeSize())); err != nil { // and the decoder's
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 11))
+	for v := range store.IterVariables() {
+		dims := v.Shape().Dimensions
+		scale := 0.1 // biases
+		if len(dims) > 1 {
+			fanIn := v.Shape().Size() / dims[len(dims)-1]
+			scale = math.Sqrt(6 / float64(fanIn))
+		}
+		val := make([]float32, v.Shape().Size())
+		for i := range val {
+			val[i] = float32(scale * (2*rng.Float64() - 1))
+		}
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(val, dims...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.BatchSize = 2 // 5 images: batches of 2, 2 and a padded 1
+	return a
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	var m float64
+	for i := range a {
+		m = max(m, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return m
+}
+
+// TestAtomsMatchModel checks Atoms against the model's own output (the graph of New(...).Done(),
+// run by autoenc), the aggregation of its atoms computed on the host, Latents and Decode.
+func TestAtomsMatchModel(t *testing.T) {
+	images := testImages(5)
+	for _, agg := range []string{"max", "sum"} {
+		t.Run(agg, func(t *testing.T) {
+			store := tinyStore(agg)
+			a := newAnalyzer(t, store)
+			enc, err := a.Atoms(images)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if enc.N != 5 || len(enc.Theta) != 5*testBlocks*testBlockSize || len(enc.Atoms) != 5*testBlocks*pixels {
+				t.Fatalf("sizes: N %d, θ %d, atoms %d", enc.N, len(enc.Theta), len(enc.Atoms))
+			}
+			ae := autoenc.New(a.backend, store, func(scope *model.Scope, x *graph.Node) *graph.Node { return New(scope, x).Done() })
+			want, err := ae.Reconstruct(images)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxAbsDiff(enc.Recon, want); d > 1e-5 {
+				t.Errorf("reconstruction differs from the model's output by %g", d)
+			}
+			var spread float64
+			for i := range enc.N {
+				for p := range pixels {
+					m, s := math.Inf(-1), 0.0
+					for k := range testBlocks {
+						v := float64(enc.Atom(i, k)[p])
+						m, s = max(m, v), s+v
+					}
+					agg := m
+					if a.Config().aggregator() == Sum {
+						agg = s
+					}
+					if got := float64(enc.Reconstruction(i)[p]); math.Abs(got-agg) > 1e-5*(1+math.Abs(agg)) {
+						t.Fatalf("image %d pixel %d: reconstruction %g, %s of atoms %g", i, p, got, a.Config().Aggregation, agg)
+					}
+					spread = max(spread, math.Abs(float64(enc.Atom(i, 0)[p]-enc.Atom(i, 1)[p])))
+				}
+			}
+			if spread == 0 {
+				t.Error("atoms 0 and 1 are identical: the test cannot tell atoms apart")
+			}
+			theta, err := a.Latents(images)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxAbsDiff(theta, enc.Theta); d > 1e-5 {
+				t.Errorf("Latents differs from Atoms' θ by %g", d)
+			}
+			dec, err := a.Decode(enc.Theta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d1, d2 := maxAbsDiff(dec.Recon, enc.Recon), maxAbsDiff(dec.Atoms, enc.Atoms); d1 > 1e-5 || d2 > 1e-5 {
+				t.Errorf("Decode(θ) differs from Atoms: reconstruction by %g, atoms by %g", d1, d2)
+			}
+		})
+	}
+}
+
+// TestAutoencoderHasNoAtoms checks the errors for the plain autoencoder and that its codes,
+// decodings and traversals still work.
+func TestAutoencoderHasNoAtoms(t *testing.T) {
+	images := testImages(3)
+	a := newAnalyzer(t, tinyStore("ae"))
+	if _, err := a.Atoms(images); err == nil || !strings.Contains(err.Error(), "plain autoencoder") {
+		t.Errorf("Atoms: want the plain-autoencoder error, got %v", err)
+	}
+	if _, err := a.ActivatedAtoms(images, ActivationOptions{}); err == nil {
+		t.Error("ActivatedAtoms: want an error for the plain autoencoder")
+	}
+	if _, err := a.Decompose(images, []int{0}, ActivationOptions{}); err == nil {
+		t.Error("Decompose: want an error for the plain autoencoder")
+	}
+	theta, err := a.Latents(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := a.Decode(theta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dec.Atoms != nil || len(dec.Recon) != 3*pixels {
+		t.Errorf("Decode: atoms %v (want nil), %d reconstruction values", dec.Atoms != nil, len(dec.Recon))
+	}
+	tr, err := a.Traverse(images, TraversalOptions{Steps: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Atoms != nil || len(tr.Images) != 3 {
+		t.Errorf("Traverse: atoms %v (want nil), %d images (want 3)", tr.Atoms != nil, len(tr.Images))
+	}
+}
+
+// hostRatios computes ‖atom‖/‖x‖ [N,K] from Atoms' output, independently of the analyzer.
+func hostRatios(enc *Encoding, images *datasets.Images, clip bool) []float64 {
+	out := make([]float64, enc.N*enc.Blocks)
+	for i := range enc.N {
+		var xs float64
+		for _, v := range images.Image(i) {
+			xs += float64(v * v)
+		}
+		for k := range enc.Blocks {
+			var s float64
+			for _, v := range enc.Atom(i, k) {
+				f := float64(v)
+				if clip {
+					f = math.Max(0, math.Min(1, f))
+				}
+				s += f * f
+			}
+			out[i*enc.Blocks+k] = math.Sqrt(s / xs)
+		}
+	}
+	return out
+}
+
+// TestActivatedAtomsMatchHost checks ratios, counts, the histogram and the sorted curve against
+// a host computation from the atoms, at a threshold splitting the ratios in two.
+func TestActivatedAtomsMatchHost(t *testing.T) {
+	images := testImages(5)
+	for _, agg := range []string{"max", "sum"} {
+		a := newAnalyzer(t, tinyStore(agg))
+		enc, err := a.Atoms(images)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			norm AtomNorm
+			clip bool
+		}{{NormClipped, true}, {NormRaw, false}} {
+			name := agg + "/" + tc.norm.String()
+			ratios := hostRatios(enc, images, tc.clip)
+			sorted := slices.Sorted(slices.Values(ratios))
+			// A threshold halfway between two distinct middle ratios: some atoms on each side.
+			j := len(sorted) / 2
+			for j < len(sorted)-1 && sorted[j+1]-sorted[j] < 1e-4*sorted[j+1] {
+				j++
+			}
+			if j == len(sorted)-1 || sorted[j+1] <= 0 {
+				t.Fatalf("%s: ratios too clustered to split: %v", name, sorted)
+			}
+			thr := (sorted[j] + sorted[j+1]) / 2
+			act, err := a.ActivatedAtoms(images, ActivationOptions{Threshold: thr, Norm: tc.norm})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if act.Norm != tc.norm || act.Threshold != thr || act.N != 5 || act.Blocks != testBlocks {
+				t.Errorf("%s: header %v %v %d %d", name, act.Norm, act.Threshold, act.N, act.Blocks)
+			}
+			hist := make([]int, testBlocks+1)
+			total := 0
+			for i := range 5 {
+				c := 0
+				for k := range testBlocks {
+					r := ratios[i*testBlocks+k]
+					if got := act.Ratios[i*testBlocks+k]; math.Abs(got-r) > 1e-4*r+1e-9 {
+						t.Errorf("%s: image %d atom %d: ratio %g, host %g", name, i, k, got, r)
+					}
+					if r >= thr {
+						c++
+					}
+				}
+				if act.Counts[i] != c {
+					t.Errorf("%s: image %d: %d activated atoms, host %d", name, i, act.Counts[i], c)
+				}
+				hist[c]++
+				total += c
+			}
+			if total == 0 || total == 5*testBlocks {
+				t.Fatalf("%s: threshold %g activates %d of %d atoms: the check is void", name, thr, total, 5*testBlocks)
+			}
+			if !slices.Equal(act.Histogram, hist) {
+				t.Errorf("%s: histogram %v, host %v", name, act.Histogram, hist)
+			}
+			if want := float64(total) / 5; math.Abs(act.MeanCount-want) > 1e-12 {
+				t.Errorf("%s: mean count %g, want %g", name, act.MeanCount, want)
+			}
+			if len(act.SortedMean) != testBlocks {
+				t.Fatalf("%s: sorted curve has %d points, want K = %d", name, len(act.SortedMean), testBlocks)
+			}
+			var top float64 // the curve's first point is the mean of each image's largest ratio
+			for i := range 5 {
+				top += slices.Max(ratios[i*testBlocks:(i+1)*testBlocks]) / 5
+			}
+			if math.Abs(act.SortedMean[0]-top) > 1e-4*top {
+				t.Errorf("%s: sorted curve starts at %g, host %g", name, act.SortedMean[0], top)
+			}
+			for j := 1; j < testBlocks; j++ {
+				if act.SortedMean[j] > act.SortedMean[j-1] {
+					t.Errorf("%s: sorted curve increases at %d: %v", name, j, act.SortedMean)
+				}
+			}
+		}
+	}
+}
+
+// setConstantAtoms makes every atom the constant image b: zero weights and bias b in the last
+// convolution of the decoder.
+func setConstantAtoms(t *testing.T, store *model.Store, b float32) {
+	t.Helper()
+	w, bias := store.GetVariable("/decoder/conv3/weight"), store.GetVariable("/decoder/conv3/bias")
+	if w == nil || bias == nil {
+		var names []string
+		for v := range store.IterVariables() {
+			names = append(names, v.Path())
+		}
+		t.Fatalf("decoder/conv3 variables not found among %v", names)
+	}
+	if err := w.SetValue(tensors.FromShape(w.Shape())); err != nil {
+		t.Fatal(err)
+	}
+	if err := bias.SetValue(tensors.FromValue([]float32{b})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestClippedVersusRaw crafts constant atoms b on constant-one images (‖x‖₂ = 28, each atom's
+// ratio |b| raw and clip(b, 0, 1) clipped) and checks both norms.
+func TestClippedVersusRaw(t *testing.T) {
+	store := tinyStore("max")
+	a := newAnalyzer(t, store)
+	ones := &datasets.Images{Name: "ones", N: 3, Height: ImageSize, Width: ImageSize, Channels: 1, Pixels: make([]float32, 3*pixels)}
+	for i := range ones.Pixels {
+		ones.Pixels[i] = 1
+	}
+	if _, err := a.Atoms(ones); err != nil { // creates the variables
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		b                   float32
+		clipRatio, rawRatio float64
+		clipCount, rawCount int
+	}{
+		{-0.5, 0, 0.5, 0, testBlocks}, // negative atoms never show: clipped sees none
+		{2, 1, 2, testBlocks, testBlocks},
+		{0.5, 0.5, 0.5, testBlocks, testBlocks},
+		{0.03, 0.03, 0.03, 0, 0}, // below the paper's threshold 0.05
+	} {
+		setConstantAtoms(t, store, tc.b)
+		for _, m := range []struct {
+			norm  AtomNorm
+			ratio float64
+			count int
+		}{{NormClipped, tc.clipRatio, tc.clipCount}, {NormRaw, tc.rawRatio, tc.rawCount}} {
+			act, err := a.ActivatedAtoms(ones, ActivationOptions{Norm: m.norm})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range act.Ratios {
+				if math.Abs(r-m.ratio) > 1e-5 {
+					t.Fatalf("b = %g, %v: ratio %d is %g, want %g", tc.b, m.norm, i, r, m.ratio)
+				}
+			}
+			if act.Histogram[m.count] != 3 || act.MeanCount != float64(m.count) {
+				t.Errorf("b = %g, %v: histogram %v, mean %g; want all 3 images at %d", tc.b, m.norm, act.Histogram, act.MeanCount, m.count)
+			}
+			dec, err := a.Decompose(ones, []int{1}, ActivationOptions{Norm: m.norm})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dec[0].Activated != m.count || math.Abs(dec[0].Ratios[0]-m.ratio) > 1e-5 {
+				t.Errorf("b = %g, %v: Decompose gives %d activated, first ratio %g", tc.b, m.norm, dec[0].Activated, dec[0].Ratios[0])
+			}
+		}
+	}
+}
+
+// TestDecompose checks the sorting, the bookkeeping and the agreement with ActivatedAtoms.
+func TestDecompose(t *testing.T) {
+	images := testImages(5)
+	a := newAnalyzer(t, tinyStore("max"))
+	enc, err := a.Atoms(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, norm := range []AtomNorm{NormClipped, NormRaw} {
+		opts := ActivationOptions{Norm: norm, Threshold: 0.2}
+		act, err := a.ActivatedAtoms(images, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx := []int{3, 0}
+		decs, err := a.Decompose(images, idx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for n, d := range decs {
+			i := idx[n]
+			if d.Index != i || d.Norm != norm || d.Threshold != 0.2 {
+				t.Errorf("%v: header %d %v %g", norm, d.Index, d.Norm, d.Threshold)
+			}
+			if maxAbsDiff(d.Input, images.Image(i)) != 0 || maxAbsDiff(d.Recon, enc.Reconstruction(i)) > 1e-5 {
+				t.Errorf("%v image %d: input or reconstruction differs", norm, i)
+			}
+			if !slices.Equal(slices.Sorted(slices.Values(d.Blocks)), []int{0, 1, 2, 3}) {
+				t.Fatalf("%v image %d: blocks %v are not a permutation", norm, i, d.Blocks)
+			}
+			for j, k := range d.Blocks {
+				if j > 0 && d.Norms[j] > d.Norms[j-1] {
+					t.Errorf("%v image %d: norms not decreasing: %v", norm, i, d.Norms)
+				}
+				if maxAbsDiff(d.Atoms[j], enc.Atom(i, k)) > 1e-5 {
+					t.Errorf("%v image %d: sorted atom %d is not block %d", norm, i, j, k)
+				}
+				if r := act.Ratios[i*testBlocks+k]; math.Abs(d.Ratios[j]-r) > 1e-4*r+1e-9 {
+					t.Errorf("%v image %d block %d: ratio %g, ActivatedAtoms %g", norm, i, k, d.Ratios[j], r)
+				}
+			}
+			if d.Activated != act.Counts[i] {
+				t.Errorf("%v image %d: %d activated, ActivatedAtoms %d", norm, i, d.Activated, act.Counts[i])
+			}
+		}
+	}
+	if _, err := a.Decompose(images, []int{5}, ActivationOptions{}); err == nil {
+		t.Error("want an error for an image index out of range")
+	}
+}
+
+// TestTraverse checks eq. 6: the extremes, the linear sweep, and the decodings at the ends and
+// in the middle (for MAX-AAE, the other atoms stay those of the base image).
+func TestTraverse(t *testing.T) {
+	images := testImages(5)
+	a := newAnalyzer(t, tinyStore("max"))
+	enc, err := a.Atoms(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const p, q, steps = 2, 1, 5
+	col := p*testBlockSize + q
+	var lo, hi = math.Inf(1), math.Inf(-1)
+	argmin := 0
+	for i := range 5 {
+		v := float64(enc.Code(i)[col])
+		if v < lo {
+			lo, argmin = v, i
+		}
+		hi = max(hi, v)
+	}
+	if lo == hi {
+		t.Fatalf("θ_{%d,%d} is constant (%g) over the images: the test is void", p, q, lo)
+	}
+	tr, err := a.Traverse(images, TraversalOptions{Block: p, Coord: q, Base: argmin, Steps: steps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Min != lo || tr.Max != hi || tr.ArgMin != argmin || float64(enc.Code(tr.ArgMax)[col]) != hi {
+		t.Errorf("extremes %g (image %d) … %g (image %d), host %g (image %d) … %g", tr.Min, tr.ArgMin, tr.Max, tr.ArgMax, lo, argmin, hi)
+	}
+	if len(tr.Values) != steps || len(tr.Images) != steps || len(tr.Atoms) != steps {
+		t.Fatalf("%d values, %d images, %d atoms; want %d", len(tr.Values), len(tr.Images), len(tr.Atoms), steps)
+	}
+	if tr.Values[0] != lo || tr.Values[steps-1] != hi || math.Abs(tr.Values[2]-(lo+hi)/2) > 1e-12*math.Abs(hi-lo) {
+		t.Errorf("values %v: want %g … %g with %g in the middle", tr.Values, lo, hi, (lo+hi)/2)
+	}
+	// The base is the minimising image: step 0 re-decodes its own code.
+	if d1, d2 := maxAbsDiff(tr.Images[0], enc.Reconstruction(argmin)), maxAbsDiff(tr.Atoms[0], enc.Atom(argmin, p)); d1 > 1e-5 || d2 > 1e-5 {
+		t.Errorf("step 0 differs from the base image's decoding: image by %g, atom by %g", d1, d2)
+	}
+	// The middle step: the code with θ_{p,q} = (min+max)/2, decoded independently.
+	mid := slices.Clone(enc.Code(argmin))
+	mid[col] = float32((lo + hi) / 2)
+	dm, err := a.Decode(mid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(tr.Images[2], dm.Reconstruction(0)); d > 1e-5 {
+		t.Errorf("middle step differs from decoding the interpolated code by %g", d)
+	}
+	// MAX-AAE: every step is the max of the base's other atoms and the traversed atom.
+	var changed float64
+	for s := range steps {
+		for px := range pixels {
+			m := float64(tr.Atoms[s][px])
+			for k := range testBlocks {
+				if k != p {
+					m = max(m, float64(enc.Atom(argmin, k)[px]))
+				}
+			}
+			if math.Abs(float64(tr.Images[s][px])-m) > 1e-5 {
+				t.Fatalf("step %d pixel %d: image %g, max of atoms %g", s, px, tr.Images[s][px], m)
+			}
+		}
+		changed = max(changed, maxAbsDiff(tr.Atoms[s], tr.Atoms[0]))
+	}
+	if changed == 0 {
+		t.Error("the traversed atom never changes")
+	}
+	for _, bad := range []TraversalOptions{{Block: testBlocks}, {Coord: -1}, {Steps: 1}, {Base: 5}} {
+		if _, err := a.Traverse(images, bad); err == nil {
+			t.Errorf("options %+v: want an error", bad)
+		}
+	}
+}
+
+func TestAnalyzerErrors(t *testing.T) {
+	b := goBackend(t)
+	store := tinyStore("max")
+	store.SetParam(ParamChannels, 0)
+	if _, err := NewAnalyzer(b, store); err == nil || !strings.Contains(err.Error(), "Resolve") {
+		t.Errorf("channels 0: want an error pointing to Resolve, got %v", err)
+	}
+	store.SetParam(ParamChannels, 3)
+	if _, err := NewAnalyzer(b, store); err == nil {
+		t.Error("odd channels: want an error")
+	}
+	a := newAnalyzer(t, tinyStore("max"))
+	small := &datasets.Images{Name: "small", N: 1, Height: 14, Width: 14, Channels: 1, Pixels: make([]float32, 196)}
+	if _, err := a.Atoms(small); err == nil {
+		t.Error("14×14 images: want an error")
+	}
+	black := &datasets.Images{Name: "black", N: 1, Height: ImageSize, Width: ImageSize, Channels: 1, Pixels: make([]float32, pixels)}
+	if _, err := a.ActivatedAtoms(black, ActivationOptions{}); err == nil {
+		t.Error("all-zero image: want an error")
+	}
+	if _, err := a.ActivatedAtoms(testImages(1), ActivationOptions{Threshold: -1}); err == nil {
+		t.Error("negative threshold: want an error")
+	}
+	if _, err := a.Decode(make([]float32, 5)); err == nil {
+		t.Error("5 values: want an error (codes have 12)")
+	}
+}
+
+// Example counts the activated atoms of an (untrained) MAX-AAE on three images: the histogram
+// covers every image and the sorted curve has one point per block.
+func Example() {
+	b, _, err := backend.New("go")
+	if err != nil {
+		panic(err)
+	}
+	store := model.NewStore()
+	store.SetParam(ParamAggregation, "max")
+	store.SetParam(ParamChannels, 2)
+	store.SetParam(ParamBlocks, 4)
+	store.SetParam(ParamBlockSize, 3)
+	a, err := NewAnalyzer(b, store)
+	if err != nil {
+		panic(err)
+	}
+	act, err := a.ActivatedAtoms(testImages(3), ActivationOptions{})
+	if err != nil {
+		panic(err)
+	}
+	images := 0
+	for _, n := range act.Histogram {
+		images += n
+	}
+	fmt.Printf("%s atoms, threshold %g: %d images in the histogram, %d points in the sorted curve\n",
+		act.Norm, act.Threshold, images, len(act.SortedMean))
+	// Output:
+	// clipped atoms, threshold 0.05: 3 images in the histogram, 4 points in the sorted curve
+}
