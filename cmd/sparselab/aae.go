@@ -35,7 +35,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	backendName := fs.String("backend", "", "GoMLX backend (default: $GOMLX_BACKEND or the best available)")
-	weights := fs.String("weights", "", "eval: checkpoint to evaluate (default: the run folder's best.ckpt)")
+	weights := fs.String("weights", "", "eval: checkpoint to evaluate: a path, \"run\" for the run folder's best.ckpt, or empty for the shipped weights")
 	asJSON := fs.Bool("json", false, "eval: print the result as JSON")
 	switch sub {
 	case "train", "eval":
@@ -75,7 +75,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		return err
 	case "eval":
 		w := *weights
-		if w == "" {
+		if w == "run" {
 			w = aae.RunDir(store) + "/best.ckpt"
 		}
 		ev, err := aae.Evaluate(b, store, w)

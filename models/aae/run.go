@@ -149,8 +149,8 @@ type Eval struct {
 	PSNR        []float64 `json:"psnr"`
 }
 
-// Evaluate loads weights into a model configured by store and computes the per-image PSNR over
-// the configured test range.
+// Evaluate loads weights (a checkpoint path, or "" for the shipped weights) into a model
+// configured by store and computes the per-image PSNR over the configured test range.
 func Evaluate(b compute.Backend, store *model.Store, weights string) (*Eval, error) {
 	if err := Resolve(store); err != nil {
 		return nil, err
@@ -162,9 +162,11 @@ func Evaluate(b compute.Backend, store *model.Store, weights string) (*Eval, err
 		return nil, err
 	}
 	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
-	if _, err := ae.Load(weights); err != nil {
+	c, err := LoadWeights(store, weights)
+	if err != nil {
 		return nil, err
 	}
+	weights = c.Path
 	p, err := ae.PSNR(test)
 	if err != nil {
 		return nil, err

@@ -145,6 +145,13 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading checkpoint: %w", err)
 	}
+	return ParseCheckpoint(path, raw)
+}
+
+// ParseCheckpoint decodes and verifies a checkpoint held in memory (e.g. embedded in the
+// binary); name identifies it in errors.
+func ParseCheckpoint(name string, raw []byte) (*Checkpoint, error) {
+	path := name
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("checkpoint %s is corrupt or not a sparselab checkpoint (%s); delete it or retrain", path, fmt.Sprintf(format, args...))
 	}
@@ -236,4 +243,34 @@ func LoadCheckpoint(store *model.Store, path string) (*Checkpoint, error) {
 		return nil, err
 	}
 	return c, c.Apply(store)
+}
+
+// ExportWeights writes the trainable variables of the checkpoint at src (the model's weights,
+// without optimizer state or random-number state) to dst, atomically, with meta merged over
+// the source's metadata. Exported weights load like any checkpoint but cannot resume training
+// with the optimizer's moments.
+func ExportWeights(src, dst string, meta map[string]any) error {
+	c, err := ReadCheckpoint(src)
+	if err != nil {
+		return err
+	}
+	m := map[string]any{}
+	for k, v := range c.Header.Meta {
+		m[k] = v
+	}
+	for k, v := range meta {
+		m[k] = v
+	}
+	store := model.NewStore()
+	for _, e := range c.Header.Variables {
+		if !e.Trainable {
+			continue
+		}
+		v, err := store.CreateVariable(e.Path, c.values[e.Path])
+		if err != nil {
+			return fmt.Errorf("exporting %s: variable %s: %w", src, e.Path, err)
+		}
+		v.Trainable = true
+	}
+	return SaveCheckpoint(store, dst, m)
 }

@@ -161,3 +161,38 @@ func TestRunNeedsABound(t *testing.T) {
 		t.Fatal("want an error for a run without Steps or TimeBudget")
 	}
 }
+
+func TestExportWeightsKeepsOnlyTrainable(t *testing.T) {
+	dir := t.TempDir()
+	ckpt, exported := filepath.Join(dir, "lin.ckpt"), filepath.Join(dir, "weights.ckpt")
+	tr := newTrainer(t, 0.05)
+	if _, err := Run(tr, batches(), Settings{Steps: 20, CheckpointPath: ckpt, Meta: map[string]any{"seed": 3}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ExportWeights(ckpt, exported, map[string]any{"note": "shipped"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ReadCheckpoint(exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Header.Variables) != 1 || c.Header.Variables[0].Path != "/linear/w" {
+		t.Fatalf("exported variables %+v, want only /linear/w", c.Header.Variables)
+	}
+	if c.Header.Meta["note"] != "shipped" || c.Header.Meta["seed"].(float64) != 3 {
+		t.Errorf("meta %v", c.Header.Meta)
+	}
+	// The exported weights reproduce the trained model.
+	tr2 := newTrainer(t, 0.05)
+	if _, err := LoadCheckpoint(tr2.Store(), exported); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(tr2, batches(), Settings{Steps: 1}); err != nil {
+		t.Fatal(err)
+	}
+	w := weights(t, tr)
+	w2 := weights(t, tr2)
+	if math.Abs(float64(w[0]-w2[0])) > 0.1 || math.Abs(float64(w[1]-w2[1])) > 0.1 {
+		t.Errorf("weights after loading the export %v, trained %v", w2, w)
+	}
+}

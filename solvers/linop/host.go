@@ -24,15 +24,29 @@ func NewExec(b compute.Backend, op Operator) (*Exec, error) {
 	if b == nil || op == nil {
 		return nil, fmt.Errorf("linop.NewExec: nil backend or operator")
 	}
-	apply, err := graph.NewExec(b, func(x *graph.Node) *graph.Node { return op.Apply(x) })
+	apply, err := graph.NewExec(b, func(x *graph.Node) *graph.Node { return NotInput(op.Apply(x), x) })
 	if err != nil {
 		return nil, fmt.Errorf("linop: compiling %s.Apply: %w", Describe(op), err)
 	}
-	adjoint, err := graph.NewExec(b, func(y *graph.Node) *graph.Node { return op.Adjoint(y) })
+	adjoint, err := graph.NewExec(b, func(y *graph.Node) *graph.Node { return NotInput(op.Adjoint(y), y) })
 	if err != nil {
 		return nil, fmt.Errorf("linop: compiling %s.Adjoint: %w", Describe(op), err)
 	}
 	return &Exec{op: op, apply: apply, adjoint: adjoint}, nil
+}
+
+// NotInput returns out, or graph.Identity(out) when out is one of the graph's inputs: compute-onnx
+// (2026-07-30) returns garbage for a graph output that is one of its parameters unchanged, so
+// graph functions that may return an input (an identity operator, a gradient that equals an
+// input) must wrap their outputs with it. Operators themselves return their input unchanged
+// where that is the result (graph.Identity has no gradient in GoMLX v0.28.2).
+func NotInput(out *graph.Node, inputs ...*graph.Node) *graph.Node {
+	for _, in := range inputs {
+		if out == in {
+			return graph.Identity(out)
+		}
+	}
+	return out
 }
 
 // Operator returns the operator run by e.
@@ -81,13 +95,14 @@ func run[T float32 | float64](exec *graph.Exec, method string, op Operator, data
 		return nil, err
 	}
 	in := tensors.FromFlatDataAndDimensions(data, append([]int{b}, shape...)...)
+	// The input is freed only after the output is read: a backend may alias an output to an
+	// input buffer (the identity operator's graph returns its input).
+	defer in.MustFinalizeAll()
 	out, err := exec.Call(in)
-	in.MustFinalizeAll()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	res, err := tensors.CopyFlatData[T](out[0])
-	out[0].MustFinalizeAll()
 	if err != nil {
 		return nil, fmt.Errorf("%s: reading the result: %w", what, err)
 	}

@@ -148,7 +148,7 @@ func (o *scaleOp) String() string {
 func (o *scaleOp) Apply(x *graph.Node) *graph.Node {
 	checkInput(o, "Apply", x, o.shape)
 	if o.alpha == 1 {
-		return x
+		return x // graph.Identity has no gradient; graph outputs go through NotInput
 	}
 	return graph.MulScalar(x, o.alpha)
 }
