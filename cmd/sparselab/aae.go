@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 func init() {
 	register(&command{
 		name:    "aae",
-		summary: "paper 000, max-sparsity atomic autoencoders: aae train | eval",
+		summary: "paper 000, max-sparsity atomic autoencoders: aae train | eval | export | info",
 		run:     runAAE,
 	})
 }
@@ -26,7 +27,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
 	}
-	fs := newFlagSet("aae "+sub, "aae train|eval [flags]  (flags have the notebook's names)", stderr)
+	fs := newFlagSet("aae "+sub, "aae train|eval|export|info [flags]  (flags have the notebook's names)", stderr)
 	store, err := params.NewStore(aae.Specs()...)
 	if err != nil {
 		return err
@@ -37,8 +38,9 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	backendName := fs.String("backend", "", "GoMLX backend (default: $GOMLX_BACKEND or the best available)")
 	weights := fs.String("weights", "", "eval: checkpoint to evaluate: a path, \"run\" for the run folder's best.ckpt, or empty for the shipped weights")
 	asJSON := fs.Bool("json", false, "eval: print the result as JSON")
+	exportTo := fs.String("to", "models/aae/weights", "export: folder receiving <dataset>-<aggregation>.ckpt")
 	switch sub {
-	case "train", "eval":
+	case "train", "eval", "export", "info":
 	default:
 		fs.Usage()
 		return errUsage
@@ -48,6 +50,30 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := aae.Resolve(store); err != nil {
 		return err
+	}
+	switch sub {
+	case "export":
+		src := aae.RunDir(store) + "/best.ckpt"
+		dst := filepath.Join(*exportTo, aae.ShippedName(params.MustGet[string](store, aae.ParamDataset), params.MustGet[string](store, aae.ParamAggregation)))
+		if err := training.ExportWeights(src, dst, map[string]any{"exported_from": src}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "exported the weights of %s to %s\n", src, dst)
+		return nil
+	case "info":
+		var c *training.Checkpoint
+		var err error
+		if *weights == "" {
+			c, err = aae.Shipped(params.MustGet[string](store, aae.ParamDataset), params.MustGet[string](store, aae.ParamAggregation))
+		} else {
+			c, err = training.ReadCheckpoint(*weights)
+		}
+		if err != nil {
+			return err
+		}
+		js, _ := json.MarshalIndent(c.Header.Meta, "", "  ")
+		fmt.Fprintf(stdout, "%s: %d variables\n%s\n", c.Path, len(c.Header.Variables), js)
+		return nil
 	}
 	b, choice, err := backend.New(*backendName)
 	if err != nil {
