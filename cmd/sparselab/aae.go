@@ -59,6 +59,12 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "exported the weights of %s to %s\n", src, dst)
+		// The training history (losses, validations) goes beside the weights for the notebook's curves.
+		if hist, err := training.LoadHistory(aae.RunDir(store) + "/last.ckpt"); err == nil {
+			if err := hist.SaveJSON(strings.TrimSuffix(dst, ".ckpt") + ".history.json"); err != nil {
+				return err
+			}
+		}
 		return nil
 	case "info":
 		var c *training.Checkpoint

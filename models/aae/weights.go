@@ -2,8 +2,10 @@ package aae
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/sparselab/sparselab/models/training"
@@ -46,4 +48,19 @@ func LoadWeights(store *model.Store, path string) (*training.Checkpoint, error) 
 		return nil, err
 	}
 	return c, c.Apply(store)
+}
+
+// ShippedHistory returns the training history (losses and validations of every run) of the
+// shipped weights of a dataset and aggregation.
+func ShippedHistory(dataset, aggregation string) (*training.Result, error) {
+	name := strings.TrimSuffix(ShippedName(dataset, aggregation), ".ckpt") + ".history.json"
+	raw, err := fs.ReadFile(shipped, "weights/"+name)
+	if err != nil {
+		return nil, fmt.Errorf("no shipped training history %s", name)
+	}
+	var r training.Result
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("shipped training history %s: %w", name, err)
+	}
+	return &r, nil
 }
