@@ -261,6 +261,13 @@ func TestPGDEarlyStopAndCallback(t *testing.T) {
 			t.Error("recorded iterations keep X")
 		}
 	}
+	last, err := pgd.Solve(y, BoxProjector{0, 1}, &PGDSettings{Rule: BestResidualStep, Iterations: 6, Estimate: EstimateLast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(last.Chosen, []int{0, 6}) || !slices.Equal(last.X[:64], make([]float32, 64)) {
+		t.Errorf("EstimateLast: Chosen = %v, want [0 6] (image 0 never updated)", last.Chosen)
+	}
 	// ErrStop ends after x_2; another error aborts.
 	res, err = pgd.Solve(y, nil, &PGDSettings{Step: 1, Callback: func(it *PGDIteration) error {
 		if it.Iteration == 2 {

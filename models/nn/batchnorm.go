@@ -1,8 +1,10 @@
+//lint:file-ignore ST1001 GoMLX graph-building code dot-imports the graph package (GoMLX idiom).
+
 package nn
 
 import (
 	"github.com/gomlx/compute/shapes"
-	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX idiom.
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/support/exceptions"

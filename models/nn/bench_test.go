@@ -89,7 +89,7 @@ func benchExec(bm *testing.B, b compute.Backend, fn func(x, k1, k2, k3, k4, k5 *
 	}
 	defer exec.Finalize()
 	run := func() {
-		out, err := exec.Exec(args...)
+		out, err := exec.Call(args...)
 		if err != nil {
 			bm.Fatal(err)
 		}
@@ -145,7 +145,7 @@ func TestConvStackTimings(t *testing.T) {
 	}
 	run := func(c *config) float64 {
 		start := time.Now()
-		out, err := c.exec.Exec(c.args...)
+		out, err := c.exec.Call(c.args...)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}

@@ -1,3 +1,5 @@
+//lint:file-ignore ST1001 GoMLX graph-building code dot-imports the graph package (GoMLX idiom).
+
 package nn
 
 import (
@@ -6,7 +8,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
-	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX idiom: graph code dot-imports graph.
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/support/exceptions"
 )
@@ -18,7 +20,7 @@ import (
 type ConvAlgorithm int
 
 const (
-	// ConvAuto picks per backend and stride (see [ConvAlgorithmFor]).
+	// ConvAuto picks per backend and size (see [ConvAlgorithmFor]).
 	ConvAuto ConvAlgorithm = iota
 
 	// ConvNative is GoMLX's graph.Convolve with the stride and padding (a transposed convolution
@@ -99,31 +101,69 @@ func BackendKind(b compute.Backend) string {
 	}
 }
 
+// ConvShape describes one convolution (or transposed convolution) for [ConvAlgorithmFor]: input
+// [Batch,H,W,Cin], kernel [KH,KW,Cin,Cout], square stride and padding.
+type ConvShape struct {
+	Batch, H, W, Cin, Cout, KH, KW, Stride, Padding int
+	// Transposed marks a transposed convolution, with its OutputPadding.
+	Transposed    bool
+	OutputPadding int
+}
+
+// OutputSize returns the output height and width.
+func (s ConvShape) OutputSize() (ho, wo int) {
+	if s.Transposed {
+		return ConvTranspose2DOutputSize(s.H, s.KH, s.Stride, s.Padding, s.OutputPadding),
+			ConvTranspose2DOutputSize(s.W, s.KW, s.Stride, s.Padding, s.OutputPadding)
+	}
+	pad := [2]int{s.Padding, s.Padding}
+	return convOutSize(s.H, s.KH, max(s.Stride, 1), pad), convOutSize(s.W, s.KW, max(s.Stride, 1), pad)
+}
+
+// BandedMACs is the number of multiply-adds of the forward pass of [ConvBanded]:
+// B·H·(W·Cin)·(KH·Wo·Cout) for the banded matrix product plus B·Ho·Wo·Cout·(H·KH) for the row sums.
+func (s ConvShape) BandedMACs() int {
+	ho, wo := s.OutputSize()
+	return s.Batch*s.H*s.W*s.Cin*s.KH*wo*s.Cout + s.Batch*ho*wo*s.Cout*s.H*s.KH
+}
+
+// BandedMaxMACsPerSample is the size up to which [ConvAuto] uses [ConvBanded] on the onnx backend:
+// banded multiply-adds per image ([ConvShape.BandedMACs]/Batch); 8 times more when the smaller
+// of Cin and Cout is at most 4, where ONNX Runtime's Conv gradient is slow. Below it the banded
+// matrix products beat ONNX Runtime's Conv and its gradient (1.5–5× on the MAX-AAE layers and on
+// few-channel layers); above it (wide images with many channels) the native convolution wins, by
+// up to 3×.
+const BandedMaxMACsPerSample = 1_500_000
+
 // ConvAlgorithmFor is the algorithm [ConvAuto] resolves to on a backend of the given kind (see
-// [BackendKind]) for a convolution with the given strides. Measured on the MAX-AAE conv stack
-// (package documentation): on "onnx" the banded formulation is fastest for every stride; on "go"
-// im2col-slice wins for strided convolutions and banded for stride 1; XLA (and unknown backends)
-// get graph.Convolve.
-func ConvAlgorithmFor(kind string, strideH, strideW int) ConvAlgorithm {
-	strided := strideH > 1 || strideW > 1
+// [BackendKind]) for the convolution s. The rules come from measurements on 2 CPU cores (package
+// documentation):
+//
+//   - "onnx": [ConvBanded] for small convolutions (see [BandedMaxMACsPerSample]) and for even
+//     kernels; otherwise [ConvNative] for stride 1 and for transposed
+//     convolutions, [ConvNativeSubsample] for strided convolutions.
+//   - "go": [ConvIm2ColSlice] for strided convolutions, [ConvBanded] otherwise (graph.Convolve
+//     runs 10–50× slower there).
+//   - anything else (XLA): [ConvNative].
+func ConvAlgorithmFor(kind string, s ConvShape) ConvAlgorithm {
+	strided := s.Stride > 1 && !s.Transposed
 	switch kind {
 	case "onnx":
-		return ConvBanded
+		limit := BandedMaxMACsPerSample
+		if min(s.Cin, s.Cout) <= 4 {
+			limit *= 8
+		}
+		if s.KH%2 == 0 || s.KW%2 == 0 || s.BandedMACs() <= limit*max(s.Batch, 1) {
+			return ConvBanded
+		}
+		if strided {
+			return ConvNativeSubsample
+		}
+		return ConvNative
 	case "go":
 		if strided {
 			return ConvIm2ColSlice
 		}
-		return ConvBanded
-	default:
-		return ConvNative
-	}
-}
-
-// ConvTransposeAlgorithmFor is the algorithm [ConvAuto] resolves to for a transposed
-// convolution on a backend of the given kind: banded on "go" and "onnx", native elsewhere.
-func ConvTransposeAlgorithmFor(kind string) ConvAlgorithm {
-	switch kind {
-	case "onnx", "go":
 		return ConvBanded
 	default:
 		return ConvNative
@@ -192,7 +232,9 @@ func conv2D(x, kernel *Node, geom convGeom, alg ConvAlgorithm) *Node {
 			xs[1], xs[2], geom.kh, geom.kw, geom.sh, geom.sw, geom.padH, geom.padW)
 	}
 	if alg == ConvAuto {
-		alg = ConvAlgorithmFor(BackendKind(x.Graph().Backend()), geom.sh, geom.sw)
+		ks := kernel.Shape().Dimensions
+		alg = ConvAlgorithmFor(BackendKind(x.Graph().Backend()), ConvShape{Batch: xs[0], H: xs[1], W: xs[2],
+			Cin: xs[3], Cout: ks[3], KH: geom.kh, KW: geom.kw, Stride: max(geom.sh, geom.sw), Padding: geom.padH[0]})
 	}
 	if (alg == ConvNative || alg == ConvNativeSubsample) && (geom.kh%2 == 0 || geom.kw%2 == 0) {
 		// GoMLX v0.28.2's graph.Convolve gradient with respect to x is wrong for even kernel

@@ -186,18 +186,32 @@ func TestConvAlgorithmNames(t *testing.T) {
 	if _, err := ParseConvAlgorithm("winograd"); err == nil {
 		t.Error("ParseConvAlgorithm(winograd) should fail")
 	}
+	maxAAE := func(b, h, cin, cout, stride int) ConvShape {
+		return ConvShape{Batch: b, H: h, W: h, Cin: cin, Cout: cout, KH: 3, KW: 3, Stride: stride, Padding: 1}
+	}
 	for _, tc := range []struct {
-		kind   string
-		stride int
-		want   ConvAlgorithm
+		kind  string
+		shape ConvShape
+		want  ConvAlgorithm
 	}{
-		{"onnx", 2, ConvBanded}, {"onnx", 1, ConvBanded},
-		{"go", 2, ConvIm2ColSlice}, {"go", 1, ConvBanded},
-		{"xla", 2, ConvNative},
+		{"onnx", maxAAE(64, 28, 1, 4, 2), ConvBanded},
+		{"onnx", maxAAE(1280, 28, 4, 1, 1), ConvBanded},
+		{"onnx", maxAAE(64, 32, 64, 64, 1), ConvNative},
+		{"onnx", maxAAE(64, 32, 64, 64, 2), ConvNativeSubsample},
+		{"onnx", ConvShape{Batch: 64, H: 32, W: 32, Cin: 64, Cout: 64, KH: 4, KW: 4, Stride: 2, Padding: 1}, ConvBanded},
+		{"onnx", ConvShape{Batch: 64, H: 16, W: 16, Cin: 64, Cout: 64, KH: 3, KW: 3, Stride: 2, Padding: 1, Transposed: true, OutputPadding: 1}, ConvNative},
+		{"onnx", ConvShape{Batch: 64, H: 16, W: 16, Cin: 32, Cout: 3, KH: 3, KW: 3, Stride: 2, Padding: 1, Transposed: true, OutputPadding: 1}, ConvBanded},
+		{"go", maxAAE(64, 28, 1, 4, 2), ConvIm2ColSlice},
+		{"go", maxAAE(64, 32, 64, 64, 1), ConvBanded},
+		{"go", ConvShape{Batch: 8, H: 7, W: 7, Cin: 8, Cout: 8, KH: 3, KW: 3, Stride: 2, Padding: 1, Transposed: true, OutputPadding: 1}, ConvBanded},
+		{"xla", maxAAE(64, 28, 1, 4, 2), ConvNative},
 	} {
-		if got := ConvAlgorithmFor(tc.kind, tc.stride, tc.stride); got != tc.want {
-			t.Errorf("ConvAlgorithmFor(%q, %d) = %s, want %s", tc.kind, tc.stride, got, tc.want)
+		if got := ConvAlgorithmFor(tc.kind, tc.shape); got != tc.want {
+			t.Errorf("ConvAlgorithmFor(%q, %+v) = %s, want %s", tc.kind, tc.shape, got, tc.want)
 		}
+	}
+	if ho, wo := (ConvShape{H: 7, W: 9, KH: 3, KW: 3, Stride: 2, Padding: 1}).OutputSize(); ho != 4 || wo != 5 {
+		t.Errorf("OutputSize = %d×%d, want 4×5", ho, wo)
 	}
 	forEachBackend(t, func(t *testing.T, b compute.Backend, kind string) {
 		if kind != "go" && kind != "onnx" && kind != "xla" {

@@ -1,7 +1,9 @@
+//lint:file-ignore ST1001 GoMLX graph-building code dot-imports the graph package (GoMLX idiom).
+
 package nn
 
 import (
-	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX idiom.
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/support/exceptions"
 )
 
@@ -20,7 +22,7 @@ func ConvTranspose2DOutputSize(in, kernel, stride, padding, outputPadding int) i
 // [Cin,Cout,kh,kw] maps to it by the axes permutation (2,3,0,1)) and the output is
 // [B,Ho,Wo,Cout] with Ho = [ConvTranspose2DOutputSize](H, kh, stride, padding, outputPadding).
 // outputPadding must be smaller than stride (PyTorch's rule). The formulation is picked for the
-// graph's backend (see [ConvTransposeAlgorithmFor]).
+// graph's backend (see [ConvAlgorithmFor]).
 func ConvTranspose2D(x, kernel *Node, stride, padding, outputPadding int) *Node {
 	return ConvTranspose2DWith(x, kernel, stride, padding, outputPadding, ConvAuto)
 }
@@ -46,7 +48,9 @@ func ConvTranspose2DWith(x, kernel *Node, stride, padding, outputPadding int, al
 			xs[1], xs[2], kh, kw, stride, padding)
 	}
 	if alg == ConvAuto {
-		alg = ConvTransposeAlgorithmFor(BackendKind(x.Graph().Backend()))
+		alg = ConvAlgorithmFor(BackendKind(x.Graph().Backend()), ConvShape{Batch: xs[0], H: xs[1], W: xs[2],
+			Cin: xs[3], Cout: ks[3], KH: kh, KW: kw, Stride: stride, Padding: padding,
+			Transposed: true, OutputPadding: outputPadding})
 	}
 	// Equivalent stride-1 convolution over the zero-inserted input (length H·stride, whose last
 	// stride−1 entries are zeros): padding before k−1−p, after k−1−p+op−(stride−1).

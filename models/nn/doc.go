@@ -20,9 +20,10 @@
 // # Blocks
 //
 //   - [Conv2D] / [Conv] (PyTorch's conv2d: stride, zero padding, optional bias) and
-//     [ConvTranspose2D] / [ConvTranspose] (conv_transpose2d with output_padding). Every
-//     formulation ([ConvAlgorithm]) runs and differentiates on both CPU backends where noted;
-//     [ConvAuto] picks the fastest measured one per backend ([ConvAlgorithmFor]).
+//     [ConvTranspose2D] / [ConvTranspose] (conv_transpose2d with output_padding). The
+//     formulations ([ConvAlgorithm]) differ in which backends can differentiate them and in
+//     speed; [ConvAuto] picks, per backend and layer size, the fastest measured one that
+//     differentiates there ([ConvAlgorithmFor]).
 //   - [UpsampleBilinear2x] and [ResizeBilinear]: PyTorch's F.interpolate(mode='bilinear',
 //     align_corners=False) as two fixed interpolation matrices ([BilinearMatrix]) applied with
 //     DotGeneral; [UpsampleNearest] by reshape and broadcast.
@@ -77,10 +78,24 @@
 // "—" means the gradient cannot run there). SIMD (single instruction, multiple data) matrix
 // kernels of the go backend exist only in binaries built with GOEXPERIMENT=simd.
 //
-//	ms per step            encoder   decoder   whole stack
-//	onnx  banded (auto)      TBD
+//	ms per step (go: plain build / GOEXPERIMENT=simd)   encoder    decoder    whole stack
+//	onnx  auto (= banded for these sizes)                  1.5        3.9         6.6
+//	onnx  native-subsample                                  5.0        6.6        12.3
+//	onnx  native (stride 1 only)                             —         6.6          —
+//	onnx  im2col-slice                                       —          —           —
+//	go    auto (im2col-slice strided, banded stride 1)    6.1 / 5.6   78 / 26     87 / 32
+//	go    banded                                          29 / 10     75 / 26    109 / 36
+//	go    im2col-slice                                   6.4 / 5.6    91 / 70     83 / 78
+//	go    native                                          88 / 102   302 / 306   439 / 392
+//	go    native-subsample                               250 / 239   301 / 303   561 / 546
 //
-// ConvAuto therefore uses: on "onnx", ConvBanded; on "go", ConvIm2ColSlice for strided
-// convolutions and ConvBanded for stride 1; elsewhere (XLA, Accelerated Linear Algebra)
-// graph.Convolve.
+// The MAX-AAE decoder runs on 20 atoms per image, i.e. batch 1280: there auto takes 128–136 ms on
+// "onnx" and 1500 / 418 ms on "go". Per layer, the banded formulation wins on "onnx" while the
+// images are narrow and the channels few (1.5–5× faster than ONNX Runtime's Conv with its
+// gradient), and loses by up to 3× on 32×32 images with 16–64 channels (paper 002/003 sizes);
+// [ConvAlgorithmFor] encodes the crossover measured on single layers.
+//
+// ConvAuto therefore uses: on "onnx", ConvBanded for small layers and graph.Convolve (strided:
+// ConvNativeSubsample) for large ones; on "go", ConvIm2ColSlice for strided convolutions and
+// ConvBanded otherwise; elsewhere (XLA, Accelerated Linear Algebra) graph.Convolve.
 package nn

@@ -41,7 +41,7 @@ func ExampleConv() {
 	if err != nil {
 		panic(err)
 	}
-	out, err := exec.Exec(make([]float32, 2*28*28)) // flat input, reshaped below
+	out, err := exec.Call(make([]float32, 2*28*28)) // flat input, reshaped below
 	if err != nil {
 		fmt.Println("expected: the layer wants [B,H,W,C] images")
 	} else {
@@ -58,7 +58,7 @@ func ExampleConv() {
 		}
 		images = append(images, img)
 	}
-	out, err = exec.Exec(images)
+	out, err = exec.Call(images)
 	if err != nil {
 		panic(err)
 	}

@@ -1,3 +1,5 @@
+//lint:file-ignore ST1001 GoMLX graph-building code dot-imports the graph package (GoMLX idiom).
+
 package nn
 
 import (
@@ -7,7 +9,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
-	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX idiom.
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
@@ -162,7 +164,7 @@ func GradCheckWith(b compute.Backend, opts GradCheckOptions, fn func(xs []*Node)
 	}
 	defer lossExec.Finalize()
 
-	res, err := gradExec.Exec(args...)
+	res, err := gradExec.Call(args...)
 	if err != nil {
 		return report, fmt.Errorf("gradient check: computing the gradient: %w", err)
 	}
@@ -178,7 +180,7 @@ func GradCheckWith(b compute.Backend, opts GradCheckOptions, fn func(xs []*Node)
 	}
 
 	evalLoss := func(callArgs []any) (float64, error) {
-		r, err := lossExec.Exec(callArgs...)
+		r, err := lossExec.Call(callArgs...)
 		if err != nil {
 			return 0, err
 		}

@@ -1,10 +1,12 @@
+//lint:file-ignore ST1001 GoMLX graph-building code dot-imports the graph package (GoMLX idiom).
+
 package nn
 
 import (
 	"math"
 
 	"github.com/gomlx/compute/shapes"
-	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX idiom.
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 )

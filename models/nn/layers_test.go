@@ -27,7 +27,7 @@ func runModel(t *testing.T, b compute.Backend, store *model.Store, training bool
 		t.Fatal(err)
 	}
 	defer exec.Finalize()
-	out, err := exec.Exec(x)
+	out, err := exec.Call(x)
 	if err != nil {
 		t.Fatalf("model exec: %v", err)
 	}

@@ -1,7 +1,9 @@
+//lint:file-ignore ST1001 GoMLX graph-building code dot-imports the graph package (GoMLX idiom).
+
 package nn
 
 import (
-	. "github.com/gomlx/gomlx/core/graph" //nolint:staticcheck // GoMLX idiom.
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/support/exceptions"
 )
 

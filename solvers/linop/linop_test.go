@@ -153,7 +153,7 @@ func checkOperator(t *testing.T, b compute.Backend, op Operator, rng *rand.Rand)
 	}
 
 	// Differentiability: ∇ₓ⟨A·x, y⟩ = Aᵀ·y through GoMLX's autodiff, float32.
-	grad, err := graph.ExecOnce(b, func(xn, yn *graph.Node) *graph.Node {
+	grad, err := graph.CallOnce(b, func(xn, yn *graph.Node) *graph.Node {
 		return NotInput(graph.Gradient(graph.ReduceAllSum(graph.Mul(op.Apply(xn), yn)), xn)[0], xn, yn)
 	}, tensors.FromFlatDataAndDimensions(toF32(x), append([]int{batch}, op.InShape()...)...),
 		tensors.FromFlatDataAndDimensions(toF32(y), append([]int{batch}, op.OutShape()...)...))
@@ -432,7 +432,9 @@ func TestConstructorErrors(t *testing.T) {
 		{"dense NaN", func() (Operator, error) { return Dense(mat.NewDense(1, 1, []float64{math.Inf(1)})) }},
 		{"select out of range", func() (Operator, error) { return Select([]int{2, 2}, []int{0, 4}) }},
 		{"select nothing", func() (Operator, error) { return Select([]int{2, 2}, nil) }},
-		{"separable not an image", func() (Operator, error) { return Separable([]int{4, 4}, mat.NewDense(2, 4, nil), mat.NewDense(2, 4, nil)) }},
+		{"separable not an image", func() (Operator, error) {
+			return Separable([]int{4, 4}, mat.NewDense(2, 4, nil), mat.NewDense(2, 4, nil))
+		}},
 		{"separable wrong sizes", func() (Operator, error) {
 			return Separable([]int{4, 4, 1}, mat.NewDense(2, 3, nil), mat.NewDense(2, 4, nil))
 		}},
@@ -476,7 +478,7 @@ func TestExecAndGraphErrors(t *testing.T) {
 		t.Error("Adjoint on an empty batch succeeded")
 	}
 	// A graph with a wrongly shaped input fails with an error naming the operator.
-	_, err = graph.ExecOnce(b, func(x *graph.Node) *graph.Node { return op.Apply(x) },
+	_, err = graph.CallOnce(b, func(x *graph.Node) *graph.Node { return op.Apply(x) },
 		tensors.FromFlatDataAndDimensions(make([]float32, 18), 2, 3, 3, 1))
 	if err == nil {
 		t.Error("Apply on [2,3,3,1] for a [4,4,1] operator did not fail")

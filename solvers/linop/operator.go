@@ -422,9 +422,9 @@ func Transpose(op Operator) Operator {
 	return &transposed{op: op}
 }
 
-func (o *transposed) InShape() []int        { return o.op.OutShape() }
-func (o *transposed) OutShape() []int       { return o.op.InShape() }
-func (o *transposed) String() string        { return "Transpose(" + Describe(o.op) + ")" }
+func (o *transposed) InShape() []int                    { return o.op.OutShape() }
+func (o *transposed) OutShape() []int                   { return o.op.InShape() }
+func (o *transposed) String() string                    { return "Transpose(" + Describe(o.op) + ")" }
 func (o *transposed) Apply(x *graph.Node) *graph.Node   { return o.op.Adjoint(x) }
 func (o *transposed) Adjoint(y *graph.Node) *graph.Node { return o.op.Apply(y) }
 

@@ -1,0 +1,95 @@
+package aae
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sparselab/sparselab/datasets"
+	"github.com/sparselab/sparselab/models/autoenc"
+	"github.com/sparselab/sparselab/models/metrics"
+	"github.com/sparselab/sparselab/solvers"
+	"github.com/sparselab/sparselab/solvers/linop"
+)
+
+// Super-resolution setting of the paper (section 4.2): A = S·F, F a circular Gaussian blur of
+// σ = 0.7 pixel over the whole 28×28 grid, S keeping every second pixel (28 → 14).
+const (
+	SRFactor = 2
+	SRSigma  = 0.7
+)
+
+// SRProblem is a batch of ×2 super-resolution problems y = A·x built from test images.
+type SRProblem struct {
+	Truth *datasets.Images // x, [N,28,28,1]
+	Op    linop.Operator   // A
+	Y     []float32        // y = A·x, [N,14,14,1] flat
+	pgd   *solvers.PGD
+}
+
+// NewSRProblem measures the images with A = S·F (noise-free, as in the paper).
+func NewSRProblem(b compute.Backend, truth *datasets.Images) (*SRProblem, error) {
+	shape := []int{truth.Height, truth.Width, truth.Channels}
+	op, err := linop.SuperResolution(shape, SRFactor, SRSigma)
+	if err != nil {
+		return nil, err
+	}
+	exec, err := linop.NewExec(b, op)
+	if err != nil {
+		return nil, err
+	}
+	defer exec.Finalize()
+	y, err := exec.Apply(truth.Pixels)
+	if err != nil {
+		return nil, fmt.Errorf("measuring the super-resolution problems: %w", err)
+	}
+	pgd, err := solvers.NewPGD(b, op)
+	if err != nil {
+		return nil, err
+	}
+	return &SRProblem{Truth: truth, Op: op, Y: y, pgd: pgd}, nil
+}
+
+// SRResult is one method's super-resolution of the problems.
+type SRResult struct {
+	Method string
+	X      []float32 // estimates, [N,28,28,1] flat
+	PSNR   []float64
+	Sum    metrics.Summary
+	PGD    *solvers.PGDResult // nil for the baselines
+}
+
+// Baseline upsamples y by bilinear or bicubic interpolation (no learning).
+func (p *SRProblem) Baseline(b compute.Backend, method linop.Interpolation) (*SRResult, error) {
+	t := p.Truth
+	x, err := solvers.Interpolate(b, p.Y, []int{t.N, t.Height / SRFactor, t.Width / SRFactor, t.Channels}, t.Height, t.Width, method)
+	if err != nil {
+		return nil, err
+	}
+	return p.result(method.String(), x, nil)
+}
+
+// PGD solves the problems with projected gradient descent, the autoencoder of store (weights
+// already loaded) as projector. settings nil means the reference code's rule (best of the steps
+// {1, 10, 5}, 15 iterations, minimum-residual iterate).
+func (p *SRProblem) PGD(b compute.Backend, store *model.Store, name string, settings *solvers.PGDSettings) (*SRResult, error) {
+	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
+	if settings == nil {
+		settings = &solvers.PGDSettings{Rule: solvers.BestResidualStep}
+	}
+	s := *settings
+	s.Truth = p.Truth.Pixels
+	res, err := p.pgd.Solve(p.Y, solvers.ImagesProjector(ae.Reconstruct), &s)
+	if err != nil {
+		return nil, fmt.Errorf("PGD with the %s projector: %w", name, err)
+	}
+	return p.result("PGD-"+name, res.X, res)
+}
+
+func (p *SRProblem) result(method string, x []float32, pgd *solvers.PGDResult) (*SRResult, error) {
+	ps, err := metrics.BatchPSNR(p.Truth.Pixels, x, p.Truth.ImageSize(), 1)
+	if err != nil {
+		return nil, err
+	}
+	return &SRResult{Method: method, X: x, PSNR: ps, Sum: metrics.Summarize(ps), PGD: pgd}, nil
+}
