@@ -156,17 +156,8 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 		rows = append(rows, row{r.Method, r.Sum.Mean, r.Sum.Std, r.PSNR})
 	}
 	for _, agg := range []string{"ae", "sum", "max"} {
-		store, err := params.NewStore(aae.Specs()...)
+		store, err := aae.ModelStore(base, ds, agg)
 		if err != nil {
-			return err
-		}
-		for _, name := range []string{aae.ParamDataset, aae.ParamChannels, aae.ParamBlocks, aae.ParamBlockSize, aae.ParamRunDir} {
-			v, _ := base.GetParam(name)
-			if err := params.Set(store, name, fmt.Sprint(v)); err != nil {
-				return err
-			}
-		}
-		if err := params.Set(store, aae.ParamAggregation, agg); err != nil {
 			return err
 		}
 		w := weights

@@ -25,7 +25,8 @@ const (
 // UniformFanIn returns a variable initializer drawing from U(−1/√fanIn, 1/√fanIn) with the
 // store's random number generator. It is PyTorch's default initialisation of nn.Linear and
 // nn.Conv2d weights (kaiming_uniform_ with a = √5: gain √(2/(1+a²)) = √(1/3), bound
-// gain·√(3/fanIn) = 1/√fanIn) and of their biases.
+// gain·√(3/fanIn) = 1/√fanIn) and of their biases. Seed the store (store.SetRNGStateFromSeed)
+// for reproducible initial values.
 func UniformFanIn(scope *model.Scope, fanIn int) model.VariableInitializer {
 	bound := 1 / math.Sqrt(float64(max(fanIn, 1)))
 	return func(g *Graph, shape shapes.Shape) *Node {

@@ -1,0 +1,80 @@
+package aae
+
+import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sparselab/sparselab/models/params"
+)
+
+// Datasets and Aggregations of paper 000's six models, in the order of its tables.
+var (
+	Datasets     = []string{"mnist", "fashion-mnist"}
+	Aggregations = []string{"ae", "sum", "max"}
+)
+
+// PaperValue is a mean ± standard deviation reported by the paper.
+type PaperValue struct{ Mean, Std float64 }
+
+// PaperTable1 is the paper's Table 1: autoencoding PSNR (dB) on test images 0–599.
+var PaperTable1 = map[string]map[string]PaperValue{
+	"mnist":         {"ae": {26.72, 2.66}, "sum": {27.35, 2.34}, "max": {28.42, 2.74}},
+	"fashion-mnist": {"ae": {25.46, 3.76}, "sum": {25.28, 3.57}, "max": {24.25, 3.27}},
+}
+
+// PaperTable2 is the paper's Table 2: PSNR (dB) of ×2 super-resolution by PGD with each model
+// as projector, test images 0–599.
+var PaperTable2 = map[string]map[string]PaperValue{
+	"mnist":         {"ae": {26.90, 2.63}, "sum": {25.25, 2.22}, "max": {27.02, 2.72}},
+	"fashion-mnist": {"ae": {21.95, 2.92}, "sum": {20.91, 2.58}, "max": {22.01, 3.45}},
+}
+
+// ReferenceActivatedAtoms are the mean activated atoms per image measured on the authors'
+// released MNIST checkpoints (papers.md): with atoms clipped to [0,1] and raw.
+var ReferenceActivatedAtoms = map[string]map[AtomNorm]float64{
+	"sum": {NormClipped: 17.0, NormRaw: 17.3},
+	"max": {NormClipped: 12.6, NormRaw: 17.2},
+}
+
+// DisplayName is the paper's name of an aggregation: AE, SUM-AAE or MAX-AAE.
+func DisplayName(aggregation string) string {
+	switch aggregation {
+	case "ae":
+		return "AE"
+	case "sum":
+		return "SUM-AAE"
+	case "max":
+		return "MAX-AAE"
+	}
+	return aggregation
+}
+
+// ModelStore returns a new store holding base's hyperparameters with the dataset and
+// aggregation replaced and c set to the paper's value for the dataset, ready for [LoadWeights].
+func ModelStore(base *model.Store, dataset, aggregation string) (*model.Store, error) {
+	store, err := params.NewStore(Specs()...)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range params.Specs(base) {
+		if _, ok := params.Lookup(store, s.Name); !ok {
+			continue
+		}
+		if v, ok := base.GetParam(s.Name); ok {
+			if err := params.Set(store, s.Name, fmt.Sprint(v)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := params.Set(store, ParamDataset, dataset); err != nil {
+		return nil, err
+	}
+	if err := params.Set(store, ParamAggregation, aggregation); err != nil {
+		return nil, err
+	}
+	// c is the paper's for the dataset (8 for MNIST, 32 for Fashion-MNIST).
+	if err := params.Set(store, ParamChannels, "0"); err != nil {
+		return nil, err
+	}
+	return store, Resolve(store)
+}
