@@ -62,7 +62,7 @@ type SRResult struct {
 // Baseline upsamples y by bilinear or bicubic interpolation (no learning).
 func (p *SRProblem) Baseline(b compute.Backend, method linop.Interpolation) (*SRResult, error) {
 	t := p.Truth
-	x, err := solvers.Interpolate(b, p.Y, []int{t.N, t.Height / SRFactor, t.Width / SRFactor, t.Channels}, t.Height, t.Width, method)
+	x, err := solvers.Interpolate(b, p.Y, []int{t.Height / SRFactor, t.Width / SRFactor, t.Channels}, t.Height, t.Width, method)
 	if err != nil {
 		return nil, err
 	}
