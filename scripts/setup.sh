@@ -58,9 +58,18 @@ step_tools() {
     say "gonb kernelspec already installed at $kdir"
   else
     say "installing the gonb kernelspec (go.work -> $ROOT)"
-    # gopls is optional (auto-complete only); --force_deps installs without it.
-    PATH="$GOBIN:$PATH" "$GOBIN/gonb" --install --raw_error --force_deps --go_work="$ROOT" 2>&1 | grep -v '^I[0-9]' || true
-    [ -f "$kdir/kernel.json" ] || { echo "setup: gonb did not write $kdir/kernel.json" >&2; return 1; }
+    # gopls is optional (auto-complete only); --force_deps installs without it. gonb then logs a
+    # misleading "goimports and/or gopls are not installed" note, so its output is shown only
+    # when the install fails.
+    local log
+    log=$(PATH="$GOBIN:$PATH" "$GOBIN/gonb" --install --raw_error --force_deps --go_work="$ROOT" 2>&1) || true
+    if [ ! -f "$kdir/kernel.json" ]; then
+      printf '%s\n' "$log" >&2
+      echo "setup: gonb did not write $kdir/kernel.json" >&2
+      return 1
+    fi
+    PATH="$GOBIN:$PATH" command -v gopls >/dev/null || \
+      say "gopls not found (optional: only Jupyter auto-complete uses it; go install golang.org/x/tools/gopls@latest)"
   fi
 }
 

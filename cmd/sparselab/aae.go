@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -14,13 +15,14 @@ import (
 	"github.com/sparselab/sparselab/models/backend"
 	"github.com/sparselab/sparselab/models/params"
 	"github.com/sparselab/sparselab/models/training"
+	"github.com/sparselab/sparselab/plotting"
 	"github.com/sparselab/sparselab/solvers/linop"
 )
 
 func init() {
 	register(&command{
 		name:    "aae",
-		summary: "paper 000, max-sparsity atomic autoencoders: aae train | eval | superres | export | info",
+		summary: "paper 000, max-sparsity atomic autoencoders: aae train | eval | decompose | traverse | superres | export | info",
 		run:     runAAE,
 	})
 }
@@ -30,7 +32,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
 	}
-	fs := newFlagSet("aae "+sub, "aae train|eval|superres|export|info [flags]  (flags have the notebook's names)", stderr)
+	fs := newFlagSet("aae "+sub, "aae train|eval|decompose|traverse|superres|export|info [flags]  (flags have the notebook's names)", stderr)
 	store, err := params.NewStore(aae.Specs()...)
 	if err != nil {
 		return err
@@ -42,8 +44,14 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	weights := fs.String("weights", "", "eval, superres: checkpoint to evaluate: a path, \"run\" for the run folder's best.ckpt, or empty for the shipped weights")
 	asJSON := fs.Bool("json", false, "eval: print the result as JSON")
 	exportTo := fs.String("to", "models/aae/weights", "export: folder receiving <dataset>-<aggregation>.ckpt")
+	images := fs.String("images", "0,1,2", "decompose: comma-separated test image indices (relative to --test_offset)")
+	block := fs.Int("block", 0, "traverse: latent block")
+	coord := fs.Int("coord", 0, "traverse: coordinate within the block")
+	steps := fs.Int("traverse_steps", aae.DefaultTraversalSteps, "traverse: number of images along the sweep")
+	rawNorm := fs.Bool("raw", false, "decompose: atom norms without clipping atoms to [0,1]")
+	outDir := fs.String("out", "out/aae", "decompose, traverse: folder for the PNG figures")
 	switch sub {
-	case "train", "eval", "export", "info", "superres":
+	case "train", "eval", "export", "info", "superres", "decompose", "traverse":
 	default:
 		fs.Usage()
 		return errUsage
@@ -110,6 +118,71 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		return err
 	case "superres":
 		return runAAESuperres(b, store, *weights, *asJSON, stdout)
+	case "decompose", "traverse":
+		w := *weights
+		if w == "run" {
+			w = aae.RunDir(store) + "/best.ckpt"
+		}
+		if _, err := aae.LoadWeights(store, w); err != nil {
+			return err
+		}
+		test, err := aae.LoadTest(params.MustGet[string](store, aae.ParamDataset), params.MustGet[int](store, aae.ParamTestOffset), params.MustGet[int](store, aae.ParamTestCount))
+		if err != nil {
+			return err
+		}
+		a, err := aae.NewAnalyzer(b, store)
+		if err != nil {
+			return err
+		}
+		name := params.MustGet[string](store, aae.ParamDataset) + "-" + params.MustGet[string](store, aae.ParamAggregation)
+		var result any
+		var fig *plotting.Figure
+		if sub == "decompose" {
+			var idx []int
+			for _, f := range strings.Split(*images, ",") {
+				var i int
+				if _, err := fmt.Sscan(strings.TrimSpace(f), &i); err != nil {
+					return fmt.Errorf("--images: %q is not an index", f)
+				}
+				idx = append(idx, i)
+			}
+			norm := aae.NormClipped
+			if *rawNorm {
+				norm = aae.NormRaw
+			}
+			decs, err := a.Decompose(test, idx, aae.ActivationOptions{Norm: norm})
+			if err != nil {
+				return err
+			}
+			result, fig, err = decompositionFigure(decs, name)
+			if err != nil {
+				return err
+			}
+			name = "decompose-" + name
+		} else {
+			tr, err := a.Traverse(test, aae.TraversalOptions{Block: *block, Coord: *coord, Steps: *steps})
+			if err != nil {
+				return err
+			}
+			result, fig, err = traversalFigure(tr, name)
+			if err != nil {
+				return err
+			}
+			name = fmt.Sprintf("traverse-%s-b%d-c%d", name, *block, *coord)
+		}
+		path := filepath.Join(*outDir, name+".png")
+		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+			return err
+		}
+		if err := fig.Save(path); err != nil {
+			return err
+		}
+		if *asJSON {
+			js, _ := json.MarshalIndent(result, "", "  ")
+			fmt.Fprintln(stdout, string(js))
+		}
+		fmt.Fprintf(stderr, "wrote %s\n", path)
+		return nil
 	case "eval":
 		w := *weights
 		if w == "run" {
@@ -183,4 +256,55 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 		fmt.Fprintf(stdout, "  %-12s %.2f ± %.2f\n", r.Method, r.PSNRMean, r.PSNRStd)
 	}
 	return nil
+}
+
+// decompositionFigure draws each decomposition as a row: input, reconstruction, atoms by norm.
+func decompositionFigure(decs []aae.Decomposition, name string) (any, *plotting.Figure, error) {
+	type row struct {
+		Index     int       `json:"index"`
+		Activated int       `json:"activated_atoms"`
+		Blocks    []int     `json:"blocks_by_norm"`
+		Ratios    []float64 `json:"norm_ratios"`
+	}
+	var rows []row
+	var pixels []float32
+	var titles []string
+	cols := 0
+	for _, d := range decs {
+		rows = append(rows, row{d.Index, d.Activated, d.Blocks, d.Ratios})
+		pixels = append(append(pixels, d.Input...), d.Recon...)
+		titles = append(titles, fmt.Sprintf("x #%d", d.Index), "x̂")
+		for k := range d.Atoms {
+			pixels = append(pixels, d.Atoms[k]...)
+			titles = append(titles, fmt.Sprintf("%.2f", d.Ratios[k]))
+		}
+		cols = 2 + len(d.Atoms)
+	}
+	fig, err := plotting.ImageGrid(plotting.Images{N: len(pixels) / (aae.ImageSize * aae.ImageSize), Height: aae.ImageSize, Width: aae.ImageSize, Channels: 1, Pixels: pixels},
+		plotting.GridOptions{Columns: cols, Titles: titles, Title: "Atom decompositions (" + name + "): image, reconstruction, atoms by norm ratio"})
+	return rows, fig, err
+}
+
+// traversalFigure draws a latent traversal (and the traversed atom for atomic models).
+func traversalFigure(tr *aae.Traversal, name string) (any, *plotting.Figure, error) {
+	var pixels []float32
+	var titles []string
+	for i, im := range tr.Images {
+		pixels = append(pixels, im...)
+		titles = append(titles, fmt.Sprintf("%.2f", tr.Values[i]))
+	}
+	labels := []string{"image"}
+	if tr.Atoms != nil {
+		labels = append(labels, "atom")
+		for _, at := range tr.Atoms {
+			pixels = append(pixels, at...)
+			titles = append(titles, "")
+		}
+	}
+	fig, err := plotting.ImageGrid(plotting.Images{N: len(pixels) / (aae.ImageSize * aae.ImageSize), Height: aae.ImageSize, Width: aae.ImageSize, Channels: 1, Pixels: pixels},
+		plotting.GridOptions{Columns: len(tr.Images), Titles: titles, RowLabels: labels, Scale: plotting.PerImageRange,
+			Title: fmt.Sprintf("Latent traversal (%s): θ[%d,%d] from %.2f to %.2f", name, tr.Block, tr.Coord, tr.Min, tr.Max)})
+	summary := map[string]any{"block": tr.Block, "coord": tr.Coord, "base": tr.Base, "min": tr.Min, "max": tr.Max,
+		"argmin": tr.ArgMin, "argmax": tr.ArgMax, "values": tr.Values}
+	return summary, fig, err
 }
