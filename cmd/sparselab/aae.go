@@ -52,15 +52,23 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	outDir := fs.String("out", "out/aae", "decompose, traverse: folder for the PNG figures")
 	switch sub {
 	case "train", "eval", "export", "info", "superres", "decompose", "traverse":
-	default:
+	case "", "-h", "--help", "-help":
 		fs.Usage()
 		return errUsage
+	default:
+		fs.Usage()
+		return fmt.Errorf("unknown aae sub-command %q: want train, eval, decompose, traverse, superres, export or info", sub)
 	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := aae.Resolve(store); err != nil {
 		return err
+	}
+	for _, name := range []string{params.ParamSteps, aae.ParamTestCount, aae.ParamEvalEvery, params.ParamBatchSize, aae.ParamSubset} {
+		if v := params.MustGet[int](store, name); v < 0 || (v == 0 && name != aae.ParamSubset) {
+			return fmt.Errorf("--%s must be positive, got %d", name, v)
+		}
 	}
 	switch sub {
 	case "export":

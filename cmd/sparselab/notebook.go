@@ -46,6 +46,11 @@ func runNotebook(args []string, stdout, stderr io.Writer) error {
 	abs, _ := filepath.Abs(*out)
 	failed := 0
 	for _, nb := range fs.Args() {
+		if st, err := os.Stat(nb); err != nil || st.IsDir() || filepath.Ext(nb) != ".ipynb" {
+			return fmt.Errorf("%q is not a notebook file (want an existing .ipynb file)", nb)
+		}
+	}
+	for _, nb := range fs.Args() {
 		fmt.Fprintf(stdout, "▶ %s ...\n", nb)
 		opts := nbrun.Options{OutDir: *out, Quick: *quick, CellTimeout: *cellTimeout}
 		if *verbose {
@@ -59,7 +64,7 @@ func runNotebook(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if res.OK() {
-			fmt.Fprintf(stdout, "✔ %s — %s\n", nb, res.Summary())
+			fmt.Fprintf(stdout, "✔ %s\n", res.Summary())
 		} else {
 			failed++
 			fmt.Fprintf(stdout, "✘ %s\n%v\n", nb, res.Err())

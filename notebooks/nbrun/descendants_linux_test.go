@@ -17,17 +17,24 @@ func TestStopTreeReachesOtherSessions(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Skipf("cannot start sh: %v", err)
 	}
-	var kids []int
-	for range 50 {
-		if kids = descendants(cmd.Process.Pid); len(kids) > 0 {
-			break
+	// Wait until the last descendant is the sleep itself: before that it may be the forked sh or
+	// setsid, not yet in its own session.
+	sleeper := 0
+	for range 250 {
+		if kids := descendants(cmd.Process.Pid); len(kids) > 0 {
+			last := kids[len(kids)-1]
+			if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(last) + "/comm"); strings.TrimSpace(string(comm)) == "sleep" {
+				sleeper = last
+				break
+			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if len(kids) == 0 {
-		t.Fatal("descendants found no child of sh")
+	if sleeper == 0 {
+		stopTree(cmd.Process.Pid)
+		_ = cmd.Wait()
+		t.Fatal("descendants never found the sleep started by sh")
 	}
-	sleeper := kids[len(kids)-1]
 	if g, _ := syscall.Getpgid(sleeper); g == cmd.Process.Pid {
 		t.Fatalf("setsid child %d is still in the parent's group", sleeper)
 	}
