@@ -22,6 +22,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/sparselab/sparselab/models/aae"
 	"github.com/sparselab/sparselab/models/backend"
+	"github.com/sparselab/sparselab/solvers/lasso"
 )
 
 func init() {
@@ -56,6 +57,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	minTime := fs.Duration("min-time", 10*time.Second, "time each workload at least this long (after warm-up)")
 	maxSteps := fs.Int("max-steps", 500, "time at most this many steps per workload")
 	python := fs.String("python", "/usr/bin/python3", "Python with torch for the PyTorch peer (\"\" to skip)")
+	fista := fs.Bool("fista", true, "also time FISTA (784×1024 dictionary, 256 signals, 100 iterations; paper 001)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -82,9 +84,15 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			rows = append(rows, r)
 		}
 	}
+	if *fista {
+		for _, bname := range names {
+			fmt.Fprintf(stdout, "timing FISTA on %s...\n", bname)
+			rows = append(rows, benchFISTA(bname, *minTime, *maxSteps))
+		}
+	}
 	if *python != "" {
 		fmt.Fprintf(stdout, "timing PyTorch (%s scripts/bench_torch.py)...\n", *python)
-		trows, err := benchTorch(*python, *models, *batch, *channels, *minTime, *maxSteps)
+		trows, err := benchTorch(*python, *models, *batch, *channels, *minTime, *maxSteps, *fista)
 		if err != nil {
 			fmt.Fprintf(stdout, "  PyTorch peer skipped: %v\n", err)
 		}
@@ -164,14 +172,35 @@ func benchAAE(bname, agg string, batch, channels int, minTime time.Duration, max
 	return row
 }
 
-func benchTorch(python, models string, batch, channels int, minTime time.Duration, maxSteps int) ([]benchRow, error) {
+func benchFISTA(bname string, minTime time.Duration, maxRuns int) benchRow {
+	row := benchRow{Workload: "fista-784x1024-b256-100it", Framework: "GoMLX v0.28.2", Backend: bname}
+	b, choice, err := backend.New(bname)
+	if err != nil {
+		row.Error = err.Error()
+		return row
+	}
+	row.Backend = choice.Config
+	r, err := lasso.BenchFISTA(b, &lasso.BenchOptions{MinTime: minTime, MaxRuns: maxRuns})
+	if err != nil {
+		row.Error = err.Error()
+		return row
+	}
+	row.Seconds, row.Steps, row.GFLOPs, row.CompileSecs = r.Seconds, r.Runs, r.GFLOPs, r.FirstSeconds
+	return row
+}
+
+func benchTorch(python, models string, batch, channels int, minTime time.Duration, maxSteps int, fista bool) ([]benchRow, error) {
 	if channels != aae.DefaultChannels {
 		return nil, fmt.Errorf("the PyTorch peer only implements c=%d", aae.DefaultChannels)
 	}
 	if _, err := os.Stat("scripts/bench_torch.py"); err != nil {
 		return nil, fmt.Errorf("run from the repository root (scripts/bench_torch.py not found)")
 	}
-	cmd := exec.Command(python, "scripts/bench_torch.py", "--workloads", "aae", "--models", models,
+	workloads := "aae"
+	if fista {
+		workloads = "aae,fista"
+	}
+	cmd := exec.Command(python, "scripts/bench_torch.py", "--workloads", workloads, "--models", models,
 		"--batch", strconv.Itoa(batch), "--min-time", fmt.Sprint(minTime.Seconds()),
 		"--max-iters", strconv.Itoa(maxSteps), "--threads", strconv.Itoa(runtime.NumCPU()))
 	// OpenBLAS settings that this workplace sets for old builds slow current ones down; the peer
@@ -196,6 +225,11 @@ func benchTorch(python, models string, batch, channels int, minTime time.Duratio
 			Device     string  `json:"device"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			continue
+		}
+		if strings.HasPrefix(r.Workload, "fista") {
+			rows = append(rows, benchRow{Workload: r.Workload, Framework: r.Framework, Backend: "torch-" + r.Device,
+				Seconds: r.Seconds, Steps: r.Iters, GFLOPs: 4 * 784 * 1024 * 256 * 100 / r.Seconds / 1e9})
 			continue
 		}
 		agg := strings.TrimPrefix(r.Workload, "aae-train-step/")
@@ -269,7 +303,16 @@ func benchReport(rows []benchRow, channels int) string {
 		"layers only (3× the forward multiply-adds × 2). Epoch = 24,000 images (the reference code's training set).\n\n", channels, rows[0].Batch)
 	sb.WriteString("| workload | framework | backend | s/step | images/s | epoch (24k) | vs PyTorch | GFLOP/s | % of peak | first step (s) |\n")
 	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	var fistaRows []benchRow
+	torchFista := 0.0
 	for _, r := range rows {
+		if strings.HasPrefix(r.Workload, "fista") {
+			fistaRows = append(fistaRows, r)
+			if strings.HasPrefix(r.Backend, "torch-") && r.Error == "" {
+				torchFista = r.Seconds
+			}
+			continue
+		}
 		if r.Error != "" {
 			fmt.Fprintf(&sb, "| %s | %s | %s | failed: %s |||||||\n", r.Workload, r.Framework, r.Backend, oneLine(r.Error))
 			continue
@@ -287,6 +330,25 @@ func benchReport(rows []benchRow, channels int) string {
 			r.Backend, r.Seconds, r.ImagesPerS, epoch, ratio, r.GFLOPs, 100*r.GFLOPs/peak, first)
 	}
 	sb.WriteString("\n\"vs PyTorch\" is images/s relative to PyTorch on the same machine in the same run (> 1: faster).\n")
+	if len(fistaRows) > 0 {
+		sb.WriteString("\nFISTA for the LASSO (paper 001's solver): 784×1024 Gaussian dictionary, 256 signals, 100 iterations, float32; " +
+			"FLOPs = the two matrix products per iteration.\n\n")
+		sb.WriteString("| workload | framework | backend | s/solve | vs PyTorch | GFLOP/s | % of peak | first solve (s) |\n|---|---|---|---|---|---|---|---|\n")
+		for _, r := range fistaRows {
+			if r.Error != "" {
+				fmt.Fprintf(&sb, "| %s | %s | %s | failed: %s |||||\n", r.Workload, r.Framework, r.Backend, oneLine(r.Error))
+				continue
+			}
+			ratio, first := "—", "—"
+			if torchFista > 0 && !strings.HasPrefix(r.Backend, "torch-") {
+				ratio = fmt.Sprintf("%.2f×", torchFista/r.Seconds)
+			}
+			if r.CompileSecs > 0 {
+				first = fmt.Sprintf("%.1f", r.CompileSecs)
+			}
+			fmt.Fprintf(&sb, "| %s | %s | %s | %.3f | %s | %.1f | %.1f%% | %s |\n", r.Workload, r.Framework, r.Backend, r.Seconds, ratio, r.GFLOPs, 100*r.GFLOPs/peak, first)
+		}
+	}
 	return sb.String()
 }
 
