@@ -22,7 +22,7 @@ import (
 func init() {
 	register(&command{
 		name:    "aae",
-		summary: "paper 000, max-sparsity atomic autoencoders: aae train | eval | decompose | traverse | superres | export | info",
+		summary: "paper 000, max-sparsity atomic autoencoders: aae train | eval | atoms | decompose | traverse | superres | export | info",
 		run:     runAAE,
 	})
 }
@@ -32,7 +32,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
 	}
-	fs := newFlagSet("aae "+sub, "aae train|eval|decompose|traverse|superres|export|info [flags]  (flags have the notebook's names)", stderr)
+	fs := newFlagSet("aae "+sub, "aae train|eval|atoms|decompose|traverse|superres|export|info [flags]  (flags have the notebook's names)", stderr)
 	store, err := params.NewStore(aae.Specs()...)
 	if err != nil {
 		return err
@@ -51,13 +51,13 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	rawNorm := fs.Bool("raw", false, "decompose: atom norms without clipping atoms to [0,1]")
 	outDir := fs.String("out", "out/aae", "decompose, traverse: folder for the PNG figures")
 	switch sub {
-	case "train", "eval", "export", "info", "superres", "decompose", "traverse":
+	case "train", "eval", "export", "info", "superres", "decompose", "traverse", "atoms":
 	case "", "-h", "--help", "-help":
 		fs.Usage()
 		return errUsage
 	default:
 		fs.Usage()
-		return fmt.Errorf("unknown aae sub-command %q: want train, eval, decompose, traverse, superres, export or info", sub)
+		return fmt.Errorf("unknown aae sub-command %q: want train, eval, atoms, decompose, traverse, superres, export or info", sub)
 	}
 	if err := parse(fs, args); err != nil {
 		return err
@@ -126,6 +126,36 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		return err
 	case "superres":
 		return runAAESuperres(b, store, *weights, *asJSON, stdout)
+	case "atoms":
+		if _, err := aae.LoadWeights(store, runWeights(store, *weights)); err != nil {
+			return err
+		}
+		test, err := aae.LoadTest(params.MustGet[string](store, aae.ParamDataset), params.MustGet[int](store, aae.ParamTestOffset), params.MustGet[int](store, aae.ParamTestCount))
+		if err != nil {
+			return err
+		}
+		a, err := aae.NewAnalyzer(b, store)
+		if err != nil {
+			return err
+		}
+		out := map[string]any{"dataset": params.MustGet[string](store, aae.ParamDataset), "aggregation": params.MustGet[string](store, aae.ParamAggregation),
+			"test_offset": params.MustGet[int](store, aae.ParamTestOffset), "test_count": test.N, "threshold": aae.DefaultThreshold}
+		for _, norm := range []aae.AtomNorm{aae.NormClipped, aae.NormRaw} {
+			act, err := a.ActivatedAtoms(test, aae.ActivationOptions{Norm: norm})
+			if err != nil {
+				return err
+			}
+			out[norm.String()] = map[string]any{"mean": act.MeanCount, "std": act.StdCount, "histogram": act.Histogram, "mean_sorted_ratios": act.SortedMean}
+			if !*asJSON {
+				fmt.Fprintf(stdout, "%s activated atoms per image (%s atoms, threshold %.2f): %.2f ± %.2f over %d test images\n",
+					strings.ToUpper(params.MustGet[string](store, aae.ParamAggregation)), norm, aae.DefaultThreshold, act.MeanCount, act.StdCount, test.N)
+			}
+		}
+		if *asJSON {
+			js, _ := json.MarshalIndent(out, "", "  ")
+			fmt.Fprintln(stdout, string(js))
+		}
+		return nil
 	case "decompose", "traverse":
 		w := *weights
 		if w == "run" {
@@ -315,4 +345,12 @@ func traversalFigure(tr *aae.Traversal, name string) (any, *plotting.Figure, err
 	summary := map[string]any{"block": tr.Block, "coord": tr.Coord, "base": tr.Base, "min": tr.Min, "max": tr.Max,
 		"argmin": tr.ArgMin, "argmax": tr.ArgMax, "values": tr.Values}
 	return summary, fig, err
+}
+
+// runWeights maps the --weights flag: "run" is the run folder's best checkpoint, "" the shipped weights.
+func runWeights(store *model.Store, w string) string {
+	if w == "run" {
+		return aae.RunDir(store) + "/best.ckpt"
+	}
+	return w
 }
