@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sparselab/sparselab/solvers/npy"
+)
+
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestHelpListsCommands(t *testing.T) {
+	code, out, _ := runCLI("--help")
+	if code != 0 {
+		t.Fatalf("--help exited %d", code)
+	}
+	for _, c := range []string{"aae", "backends", "bench", "data", "notebook", "solve"} {
+		if !strings.Contains(out, "\n  "+c+" ") {
+			t.Errorf("--help does not list %q:\n%s", c, out)
+		}
+	}
+}
+
+func TestUserMistakesGiveClearErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"nope"}, 2, `unknown command "nope"`},
+		{[]string{"aae", "bogus"}, 1, `unknown aae sub-command "bogus"`},
+		{[]string{"aae", "eval", "--dataset", "cifar"}, 1, `not "cifar"`},
+		{[]string{"aae", "train", "--steps", "-5"}, 1, "--steps must be positive"},
+		{[]string{"data", "fetch", "nope"}, 1, `unknown dataset "nope"`},
+		{[]string{"notebook", "run", "README.md"}, 1, "is not a notebook file"},
+		{[]string{"aae", "info", "--weights", "main.go"}, 1, "not a sparselab checkpoint"},
+	} {
+		code, _, errOut := runCLI(tc.args...)
+		if code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("sparselab %v: exit %d, stderr %q; want exit %d and %q", tc.args, code, errOut, tc.code, tc.want)
+		}
+		if strings.Contains(errOut, "goroutine ") {
+			t.Errorf("sparselab %v printed a panic trace:\n%s", tc.args, errOut)
+		}
+	}
+}
+
+// TestSolveLassoNPY solves a LASSO whose answer is known: with an orthonormal dictionary
+// (the identity) the solution is the soft-thresholded signal.
+func TestSolveLassoNPY(t *testing.T) {
+	dir := t.TempDir()
+	d := make([]float64, 16)
+	for i := 0; i < 4; i++ {
+		d[i*4+i] = 1
+	}
+	x := []float64{3, -0.5, 1.5, -2, 0.2, 0, -4, 1}
+	dictPath, sigPath, outPath := filepath.Join(dir, "D.npy"), filepath.Join(dir, "X.npy"), filepath.Join(dir, "Z.npy")
+	if err := npy.WriteFile(dictPath, d, []int{4, 4}); err != nil {
+		t.Fatal(err)
+	}
+	if err := npy.WriteFile(sigPath, x, []int{2, 4}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI("solve", "lasso", "--backend", "go", "--dict", dictPath, "--signals", sigPath, "--lambda", "1", "--out", outPath, "--tol", "1e-12", "--iters", "200")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	z, shape, err := npy.ReadFile[float64](outPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shape) != 2 || shape[0] != 2 || shape[1] != 4 {
+		t.Fatalf("Z shape %v, want [2 4]", shape)
+	}
+	want := []float64{2, 0, 0.5, -1, 0, 0, -3, 0}
+	for i := range want {
+		if math.Abs(z[i]-want[i]) > 1e-6 {
+			t.Errorf("z[%d] = %v, want %v", i, z[i], want[i])
+		}
+	}
+}
