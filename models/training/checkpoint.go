@@ -185,7 +185,7 @@ func ParseCheckpoint(name string, raw []byte) (*Checkpoint, error) {
 			return nil, bad("variable %s lies outside the data", e.Path)
 		}
 		t := tensors.FromShape(shapes.Make(dt, e.Dims...))
-		if int64(t.Shape().Memory()) != e.Bytes {
+		if int64(t.Shape().ByteSize()) != e.Bytes {
 			return nil, bad("variable %s: %d bytes for shape %v", e.Path, e.Bytes, t.Shape())
 		}
 		if err := t.MutableBytes(func(b []byte) { copy(b, data[e.Offset:e.Offset+e.Bytes]) }); err != nil {
