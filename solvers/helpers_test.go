@@ -3,40 +3,19 @@ package solvers
 import (
 	"math"
 	"math/rand/v2"
-	"sync"
 	"testing"
 
 	"github.com/gomlx/compute"
-	"github.com/sparselab/sparselab/models/backend"
+	"github.com/sparselab/sparselab/models/backend/backendtest"
 	"gonum.org/v1/gonum/mat"
 )
 
-var (
-	backendsMu sync.Mutex
-	backends   = map[string]compute.Backend{}
-)
-
-func getBackend(t testing.TB, name string) compute.Backend {
-	t.Helper()
-	backendsMu.Lock()
-	defer backendsMu.Unlock()
-	if b, ok := backends[name]; ok {
-		return b
-	}
-	b, _, err := backend.New(name)
-	if err != nil {
-		t.Fatalf("backend.New(%q): %v", name, err)
-	}
-	backends[name] = b
-	return b
-}
+func getBackend(t testing.TB, name string) compute.Backend { return backendtest.Get(t, name) }
 
 // forEachBackend runs fn as a subtest for every backend available on this machine.
 func forEachBackend(t *testing.T, fn func(t *testing.T, b compute.Backend)) {
 	t.Helper()
-	for _, name := range backend.Available() {
-		t.Run(name, func(t *testing.T) { fn(t, getBackend(t, name)) })
-	}
+	backendtest.ForEach(t, func(t *testing.T, b compute.Backend, _ string) { fn(t, b) })
 }
 
 // blobs returns n h×w images in [0, 1], each the clipped sum of three random Gaussian blobs.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/sparselab/sparselab/models/backend"
 )
 
 // TestBenchFISTA runs the benchmark helper on small sizes and checks its bookkeeping.
@@ -26,7 +27,7 @@ func TestBenchFISTA(t *testing.T) {
 // BenchmarkFISTA times the paper-001 row (784×1024, 256 signals, 100 iterations, float32) on
 // every backend: go test -run=^$ -bench=FISTA ./solvers/lasso/
 func BenchmarkFISTA(bm *testing.B) {
-	for _, name := range availableBackends() {
+	for _, name := range backend.Available() {
 		bm.Run(name, func(bm *testing.B) {
 			b := getBackend(bm, name)
 			var last *BenchResult

@@ -5,41 +5,21 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/sparselab/sparselab/models/backend"
+	"github.com/sparselab/sparselab/models/backend/backendtest"
 )
 
-var (
-	backendsMu sync.Mutex
-	backends   = map[string]compute.Backend{}
-)
+func getBackend(t testing.TB, name string) compute.Backend { return backendtest.Get(t, name) }
 
-func getBackend(t testing.TB, name string) compute.Backend {
-	t.Helper()
-	backendsMu.Lock()
-	defer backendsMu.Unlock()
-	if b, ok := backends[name]; ok {
-		return b
-	}
-	b, _, err := backend.New(name)
-	if err != nil {
-		t.Fatalf("backend.New(%q): %v", name, err)
-	}
-	backends[name] = b
-	return b
-}
-
+// forEachBackend runs fn as a subtest for every backend available on this machine.
 func forEachBackend(t *testing.T, fn func(t *testing.T, b compute.Backend)) {
 	t.Helper()
-	for _, name := range backend.Available() {
-		t.Run(name, func(t *testing.T) { fn(t, getBackend(t, name)) })
-	}
+	backendtest.ForEach(t, func(t *testing.T, b compute.Backend, _ string) { fn(t, b) })
 }
 
 // op is one proximal operator under test: its graph form with its parameters as nodes, and a
