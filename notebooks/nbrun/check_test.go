@@ -19,20 +19,20 @@ func TestCheckFixtures(t *testing.T) {
 		problemCount int
 	}{
 		{
-			file: "clean.ipynb", ok: true, images: 3, tables: 2, statuses: "ok,ok,empty",
+			file: "clean.ipynb.json", ok: true, images: 3, tables: 2, statuses: "ok,ok,empty",
 		},
 		{
-			file: "panic.ipynb", images: 0, tables: 0, statuses: "ok,failed,ok",
+			file: "panic.ipynb.json", images: 0, tables: 0, statuses: "ok,failed,ok",
 			wantProblems: []string{`cell 1 (id boom) "%%": stderr: panic: boom`, "stderr: exit status 2", "error output ERROR: exit status 2"},
 			problemCount: 3,
 		},
 		{
-			file: "exit_status.ipynb", statuses: "failed",
+			file: "exit_status.ipynb.json", statuses: "failed",
 			wantProblems: []string{`cell 0 (id shell) "!echo hi; exit 2": stderr: exit status 2`},
 			problemCount: 1,
 		},
 		{
-			file: "missing_images.ipynb", images: 1, statuses: "ok,not run",
+			file: "missing_images.ipynb.json", images: 1, statuses: "ok,not run",
 			wantProblems: []string{
 				"expected at least 3 images (metadata sparselab.expect.images), got 1",
 				"expected at least 1 tables (metadata sparselab.expect.tables), got 0",
@@ -42,7 +42,7 @@ func TestCheckFixtures(t *testing.T) {
 			problemCount: 4,
 		},
 		{
-			file: "compile_error.ipynb", statuses: "failed,failed",
+			file: "compile_error.ipynb.json", statuses: "failed,failed",
 			wantProblems: []string{"error output ERROR: # gonb_16cd1e30", "stderr: signal: interrupt", "stderr: fatal error: all goroutines are asleep"},
 			problemCount: 3,
 		},
@@ -82,7 +82,7 @@ func TestCheckFixtures(t *testing.T) {
 }
 
 func TestCheckCleanDetails(t *testing.T) {
-	r, err := Check(filepath.Join("testdata", "clean.ipynb"))
+	r, err := Check(filepath.Join("testdata", "clean.ipynb.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

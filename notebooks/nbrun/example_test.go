@@ -10,7 +10,7 @@ import (
 // image although its metadata promises three images, a table and the text "PSNR", and one of
 // its cells never ran.
 func ExampleCheck() {
-	r, err := nbrun.Check("testdata/missing_images.ipynb")
+	r, err := nbrun.Check("testdata/missing_images.ipynb.json")
 	if err != nil {
 		panic(err)
 	}
