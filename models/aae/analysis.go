@@ -619,3 +619,25 @@ func (a *Analyzer) Traverse(images *datasets.Images, opts TraversalOptions) (*Tr
 	}
 	return tr, nil
 }
+
+// WidestCoordinate returns the latent coordinate (block, coordinate within the block) whose
+// values spread the most (max − min) over the images: a good default for a latent traversal.
+func (a *Analyzer) WidestCoordinate(images *datasets.Images) (block, coord int, err error) {
+	theta, err := a.Latents(images)
+	if err != nil {
+		return 0, 0, err
+	}
+	size := a.codeSize()
+	best, bestRange := 0, -1.0
+	for j := 0; j < size; j++ {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := 0; i < images.N; i++ {
+			v := float64(theta[i*size+j])
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		if hi-lo > bestRange {
+			best, bestRange = j, hi-lo
+		}
+	}
+	return best / a.cfg.BlockSize, best % a.cfg.BlockSize, nil
+}

@@ -560,3 +560,30 @@ func Example() {
 	// Output:
 	// clipped atoms, threshold 0.05: 3 images in the histogram, 4 points in the sorted curve
 }
+
+func TestWidestCoordinate(t *testing.T) {
+	images := testImages(5)
+	a := newAnalyzer(t, tinyStore("max"))
+	enc, err := a.Atoms(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, coord, err := a.WidestCoordinate(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spread := func(col int) float64 {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := range 5 {
+			v := float64(enc.Code(i)[col])
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		return hi - lo
+	}
+	got := spread(block*testBlockSize + coord)
+	for col := 0; col < enc.Blocks*enc.BlockSize; col++ {
+		if s := spread(col); s > got+1e-6 {
+			t.Errorf("coordinate %d spreads %g, more than the chosen (%d,%d) with %g", col, s, block, coord, got)
+		}
+	}
+}
