@@ -16,6 +16,7 @@ const (
 	ParamTestCount   = "test_count"
 	ParamEvalEvery   = "eval_every"
 	ParamRunDir      = "run_dir"
+	ParamFromShipped = "from_shipped"
 )
 
 // Specs returns the hyperparameters of paper 000's experiments with their defaults (paper /
@@ -37,6 +38,7 @@ func Specs() []params.Spec {
 		params.Spec{Name: ParamTestOffset, Default: DefaultTestOffset, Help: "first test image evaluated"},
 		params.Spec{Name: ParamTestCount, Default: DefaultTestCount, Quick: 100, Help: "number of test images evaluated"},
 		params.Spec{Name: ParamEvalEvery, Default: 375, Quick: 25, Help: "steps between validations (best checkpoint kept)"},
+		params.Spec{Name: ParamFromShipped, Default: true, Help: "when the run folder has no checkpoint, start from the shipped weights (continuing their step count and learning curve) instead of from scratch"},
 		params.Spec{Name: ParamRunDir, Default: "", Help: "folder for checkpoints (default: $SPARSELAB_RUNS or ~/.cache/sparselab/runs, /aae-<dataset>-<aggregation>)"},
 	)
 }

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/sparselab/sparselab/models/autoenc"
 	"github.com/sparselab/sparselab/models/metrics"
 	"github.com/sparselab/sparselab/models/params"
@@ -73,6 +75,9 @@ func Train(b compute.Backend, store *model.Store, command string, progress func(
 	dir := RunDir(store)
 	rep := &TrainReport{Last: filepath.Join(dir, "last.ckpt"), Best: filepath.Join(dir, "best.ckpt"), BestPSNR: bestSoFar(filepath.Join(dir, "best.ckpt"))}
 	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
+	if err := startFromShipped(store, rep.Last); err != nil {
+		return nil, err
+	}
 	meta := map[string]any{
 		"paper": "000", "command": command, "backend": b.Name(),
 		"dataset": params.MustGet[string](store, ParamDataset), "aggregation": params.MustGet[string](store, ParamAggregation),
@@ -180,4 +185,40 @@ func Evaluate(b compute.Backend, store *model.Store, weights string) (*Eval, err
 func (e *Eval) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "%s %s: PSNR %.2f ± %.2f dB over test images %d–%d (%s)\n", e.Dataset, strings.ToUpper(e.Aggregation),
 		e.PSNRMean, e.PSNRStd, e.TestOffset, e.TestOffset+e.TestCount-1, e.Weights)
+}
+
+// startFromShipped loads the shipped weights (and their global step and training history) into
+// store when ParamFromShipped is set, the run folder has no checkpoint to resume, and weights
+// for the store's dataset and aggregation are shipped with the same sizes. Training then
+// continues the shipped model across machines and sessions (with fresh Adam moments).
+func startFromShipped(store *model.Store, lastCkpt string) error {
+	if !params.MustGet[bool](store, ParamFromShipped) {
+		return nil
+	}
+	if _, err := os.Stat(lastCkpt); err == nil {
+		return nil
+	}
+	ds, agg := params.MustGet[string](store, ParamDataset), params.MustGet[string](store, ParamAggregation)
+	c, err := Shipped(ds, agg)
+	if err != nil {
+		return nil // nothing shipped: train from scratch
+	}
+	if ch, ok := c.Header.Meta["channels"].(float64); !ok || int(ch) != params.MustGet[int](store, ParamChannels) {
+		return nil // other sizes than the shipped model's
+	}
+	if err := c.Apply(store); err != nil {
+		return err
+	}
+	if step, ok := c.Header.Meta["global_step"].(float64); ok && step > 0 {
+		v := optimizer.GetGlobalStepVar(store)
+		if err := v.SetValue(tensors.FromScalar(int64(step))); err != nil {
+			return err
+		}
+	}
+	if h, err := ShippedHistory(ds, agg); err == nil {
+		if err := h.SaveJSON(training.HistoryPath(lastCkpt)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -112,6 +112,11 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 	if err != nil {
 		return nil, err
 	}
+	if start == 0 {
+		// No checkpoint, but the store may hold weights loaded elsewhere (e.g. shipped weights)
+		// with their global step: continue counting from there.
+		start = int(optimizer.GetGlobalStep(trainer.Store()))
+	}
 	var prev *Result
 	if start > 0 {
 		// Keep the history of the runs that made the checkpoint (missing or unreadable: start anew).
