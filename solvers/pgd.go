@@ -99,25 +99,14 @@ type PGDIteration struct {
 	X []float32
 }
 
-func mean(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
-
 // MeanResidual returns the mean of Residual over the batch.
-func (it *PGDIteration) MeanResidual() float64 { return mean(it.Residual) }
+func (it *PGDIteration) MeanResidual() float64 { return metrics.Mean(it.Residual) }
 
 // MeanObjective returns the mean of Objective over the batch.
-func (it *PGDIteration) MeanObjective() float64 { return mean(it.Objective) }
+func (it *PGDIteration) MeanObjective() float64 { return metrics.Mean(it.Objective) }
 
 // MeanPSNR returns the mean of PSNR over the batch (NaN without ground truth).
-func (it *PGDIteration) MeanPSNR() float64 { return mean(it.PSNR) }
+func (it *PGDIteration) MeanPSNR() float64 { return metrics.Mean(it.PSNR) }
 
 // PGDResult is the outcome of [PGD.Solve].
 type PGDResult struct {

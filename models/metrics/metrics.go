@@ -59,6 +59,18 @@ func BatchPSNR(reference, estimate []float32, imageSize int, peak float64) ([]fl
 	return out, nil
 }
 
+// Mean returns the arithmetic mean of xs (NaN for an empty sample).
+func Mean(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
 // Summary is a mean ± population standard deviation (with the extremes) over a sample.
 type Summary struct {
 	Mean, Std float64

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/sparselab/sparselab/models/metrics"
 	"github.com/sparselab/sparselab/solvers/linop"
 	"gonum.org/v1/gonum/mat"
 )
@@ -118,6 +119,6 @@ func BenchFISTA(b compute.Backend, opt *BenchOptions) (*BenchResult, error) {
 	}
 	res.Seconds = total.Seconds() / float64(res.Runs)
 	res.GFLOPs = 4 * float64(o.Rows) * float64(o.Atoms) * float64(o.Batch) * float64(o.Iterations) / res.Seconds / 1e9
-	res.Objective = mean(r.Objective)
+	res.Objective = metrics.Mean(r.Objective)
 	return res, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/sparselab/sparselab/models/metrics"
 	"github.com/sparselab/sparselab/solvers/linop"
 	"github.com/sparselab/sparselab/solvers/npy"
 	"gonum.org/v1/gonum/mat"
@@ -225,7 +226,7 @@ func SolveNPY(b compute.Backend, job NPYJob) (*NPYReport, error) {
 		}
 		if job.Progress != nil {
 			fmt.Fprintf(job.Progress, "signals %d–%d: %d iterations, converged %v, mean objective %.6g, mean non-zeros %.1f\n",
-				first, first+bs-1, iters, converged, mean(objective), meanInt(nnz))
+				first, first+bs-1, iters, converged, metrics.Mean(objective), meanInt(nnz))
 		}
 	}
 	rep.MeanObjective = objSum / float64(rep.N)
@@ -266,5 +267,5 @@ func meanInt(v []int) float64 {
 	for i, x := range v {
 		f[i] = float64(x)
 	}
-	return mean(f)
+	return metrics.Mean(f)
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/sparselab/sparselab/models/metrics"
+
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -106,19 +108,8 @@ type Iteration struct {
 	Z []float64
 }
 
-func mean(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
-
 // MeanObjective returns the mean objective over the batch.
-func (it *Iteration) MeanObjective() float64 { return mean(it.Objective) }
+func (it *Iteration) MeanObjective() float64 { return metrics.Mean(it.Objective) }
 
 // MaxChange returns the largest relative change over the batch (0 at k = 0).
 func (it *Iteration) MaxChange() float64 {
@@ -135,7 +126,7 @@ func (it *Iteration) MeanNonZeros() float64 {
 	for i, n := range it.NonZeros {
 		v[i] = float64(n)
 	}
-	return mean(v)
+	return metrics.Mean(v)
 }
 
 // Result is the outcome of [Solver.Solve] (T = float32) or [Solver.Solve64] (T = float64).
