@@ -224,9 +224,5 @@ func DecodeAE(scope *model.Scope, theta *graph.Node, cfg Config) *graph.Node {
 	return convStack(s, graph.Reshape(h, batch, side, side, c), c)
 }
 
-// MSE is the training loss: the mean over pixels and batch of (x̂ − x)².
-func MSE(x, recon *graph.Node) *graph.Node {
-	return graph.ReduceAllMean(graph.Square(graph.Sub(recon, x)))
-}
 
 type graphNode = graph.Node

@@ -6,6 +6,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/sparselab/sparselab/models/autoenc"
 )
 
 // Training hyperparameters (reference code: Adam, learning rate 1e-4, batch 64, MSE only).
@@ -25,7 +26,7 @@ const (
 // MSE loss (no labels needed).
 func ModelFn(scope *model.Scope, x *graph.Node) *graph.Node {
 	recon := New(scope, x).Done()
-	train.AddMainLoss(MSE(x, recon))
+	train.AddMainLoss(autoenc.MSE(x, recon))
 	return recon
 }
 
