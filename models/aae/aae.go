@@ -224,5 +224,4 @@ func DecodeAE(scope *model.Scope, theta *graph.Node, cfg Config) *graph.Node {
 	return convStack(s, graph.Reshape(h, batch, side, side, c), c)
 }
 
-
 type graphNode = graph.Node
