@@ -3,12 +3,12 @@ package invert
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
