@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/sparselab/sparselab/solvers/admm"
+	"github.com/sparselab/sparselab/solvers/linop"
 )
 
 // GDOptimizer selects the update rule of GradientDescent.
@@ -32,7 +33,12 @@ func (o GDOptimizer) String() string {
 	return MethodGD
 }
 
-// Defaults of GDSettings.
+// Defaults of GDSettings. They were chosen on random expansive networks 20 → 200 → 500 (ReLU
+// hidden layer, Identity or PLU image layer, He-scaled Gaussian weights): from one random start
+// both optimizers recover ẑ of all 8 test samples to more than 100 dB SNR on the go and onnx
+// backends, GDMomentum stopping at the tolerance after about 300 steps, GDAdam after 450–2000
+// (TestGradientDescentRecovers). One start is the paper's baseline; Restarts > 1 helps on
+// barely expansive networks, where single starts end in local minima.
 const (
 	DefaultGDSteps    = 2000
 	DefaultGDRestarts = 1
@@ -44,16 +50,31 @@ const (
 	// DefaultGDTolerance stops early once every problem's residual ‖M⊙(y − G(z))‖ is below this
 	// fraction of ‖M⊙y‖.
 	DefaultGDTolerance = 1e-6
-	// gdChunk is the number of steps unrolled in one compiled call.
-	gdChunk = 10
+	// DefaultGDStepsPerCall is the number of steps unrolled in one compiled call. Measured on
+	// 2 CPU cores (20 → 128 → 392 → 784, batch 1280): 1, 5, 10, 25 steps per call took 31.5,
+	// 26.9, 24.1, 24.2 ms per step on onnx and 64.6, 45.2, 38.5, 37.5 ms on go, while the
+	// compilation grows with the unrolled length (0.4 s for 10 steps, 0.8–1 s for 25).
+	DefaultGDStepsPerCall = 10
 )
 
 // GDSettings configures GradientDescent. Zero values mean the documented defaults.
 type GDSettings struct {
 	// Optimizer is GDMomentum (default) or GDAdam.
 	Optimizer GDOptimizer
-	// Steps is the number of iterations (default DefaultGDSteps), run in chunks of 10.
+	// Steps is the number of iterations (default DefaultGDSteps), rounded up to a multiple of
+	// StepsPerCall.
 	Steps int
+	// StepsPerCall is the number of iterations unrolled in one compiled graph call (default
+	// DefaultGDStepsPerCall): the host checks convergence, finiteness and calls Callback between
+	// calls.
+	StepsPerCall int
+	// AutoDiff computes the gradient with GoMLX's automatic differentiation (graph.Gradient)
+	// instead of the default explicit backpropagation through the layers. Both give the same
+	// gradient (tested on every backend); the explicit one skips the weight gradients that
+	// autodiff builds (which ONNX Runtime then computes although no output needs them) and
+	// was 3× faster on onnx (24 vs 73 ms per step) and 1.35× on go (38.5 vs 52 ms) for a
+	// 20 → 128 → 392 → 784 network at batch 1280.
+	AutoDiff bool
 	// LearningRate is the initial step. Default for GDMomentum: 1/L with
 	// L = Π_i ‖W_i‖₂²·max φ_i'², an upper bound of the Lipschitz constant of the gradient's
 	// linear part (norms by power iteration), so the default adapts to the network's scale; for
@@ -69,11 +90,13 @@ type GDSettings struct {
 	Restarts int
 	// Seed seeds the initialisations.
 	Seed uint64
-	// Tolerance is the relative residual below which every problem counts as converged and the
-	// iterations stop (default DefaultGDTolerance; negative: never stop early).
+	// Tolerance is the relative residual ‖M⊙(y − G(z))‖/‖M⊙y‖ below which a problem counts as
+	// converged; the iterations stop once every problem (all restarts) has, checked after each
+	// call (default DefaultGDTolerance; negative: never stop early).
 	Tolerance float64
-	// Callback, if set, sees the mean objective ½‖M⊙(y − G(z))‖² over all problems after each
-	// chunk of steps; an error stops the descent and is returned.
+	// Callback, if set, sees the number of steps done and the mean objective ½‖M⊙(y − G(z))‖²
+	// over all problems (measurements × restarts) after every StepsPerCall steps; an error stops
+	// the descent and is returned.
 	Callback func(step int, meanObjective float64) error
 }
 
@@ -90,6 +113,9 @@ func (s *GDSettings) withDefaults(net *Network) (GDSettings, error) {
 	}
 	if c.Restarts == 0 {
 		c.Restarts = DefaultGDRestarts
+	}
+	if c.StepsPerCall == 0 {
+		c.StepsPerCall = DefaultGDStepsPerCall
 	}
 	if c.Momentum == 0 {
 		c.Momentum = DefaultGDMomentum
@@ -121,8 +147,8 @@ func (s *GDSettings) withDefaults(net *Network) (GDSettings, error) {
 		}
 	}
 	switch {
-	case c.Steps < 0, c.Restarts < 0:
-		return c, fmt.Errorf("invert.GradientDescent: steps %d and restarts %d must be positive", c.Steps, c.Restarts)
+	case c.Steps < 0, c.Restarts < 0, c.StepsPerCall < 0:
+		return c, fmt.Errorf("invert.GradientDescent: steps %d, restarts %d and steps per call %d must be positive", c.Steps, c.Restarts, c.StepsPerCall)
 	case !(c.LearningRate > 0), c.Momentum >= 1, !(c.FinalStep > 0 && c.FinalStep <= 1):
 		return c, fmt.Errorf("invert.GradientDescent: need LearningRate > 0 (got %g), Momentum < 1 (got %g) and 0 < FinalStep ≤ 1 (got %g)", c.LearningRate, c.Momentum, c.FinalStep)
 	}
@@ -132,9 +158,11 @@ func (s *GDSettings) withDefaults(net *Network) (GDSettings, error) {
 // gdKey identifies a compiled chunk graph: the shapes are part of the executable's cache key in
 // GoMLX, the activations and the optimizer are not.
 type gdKey struct {
-	backend compute.Backend
-	acts    string
-	adam    bool
+	backend  compute.Backend
+	acts     string
+	adam     bool
+	autodiff bool
+	chunk    int
 }
 
 var (
@@ -155,13 +183,54 @@ func actsKey(net *Network) string {
 // generatorGraph applies the network with weights ws ([out, in]) and biases bs ([out]) to z
 // [B, n_0], with the activations of net.
 func generatorGraph(net *Network, z *graph.Node, ws, bs []*graph.Node) *graph.Node {
-	x := z
-	for i := range net.Layers {
-		x = graph.DotGeneral(x, []int{1}, nil, ws[i], []int{1}, nil)
-		x = graph.Add(x, graph.ExpandAxes(bs[i], 0))
-		x = ActivationGraph(&net.Layers[i], x)
-	}
+	x, _ := forwardGraph(net, z, ws, bs)
 	return x
+}
+
+// forwardGraph returns G(z) and the pre-activations u_i = W_i·x_{i−1} + b_i of every layer.
+func forwardGraph(net *Network, z *graph.Node, ws, bs []*graph.Node) (*graph.Node, []*graph.Node) {
+	x := z
+	us := make([]*graph.Node, len(net.Layers))
+	for i := range net.Layers {
+		u := graph.DotGeneral(x, []int{1}, nil, ws[i], []int{1}, nil)
+		us[i] = graph.Add(u, graph.ExpandAxes(bs[i], 0))
+		x = ActivationGraph(&net.Layers[i], us[i])
+	}
+	return x, us
+}
+
+// objectiveGraph returns f(z) = ½‖M ⊙ (G(z) − y)‖² per row [B] and its gradient ∇f(z) [B, n_0],
+// by explicit backpropagation r_L = M ⊙ (x_L − y), r_{i−1} = (r_i ⊙ φ_i'(u_i))·W_i (no weight
+// gradients), or by graph.Gradient when autodiff is set.
+func objectiveGraph(net *Network, z, y, mask *graph.Node, ws, bs []*graph.Node, autodiff bool) (f, grad *graph.Node) {
+	x, us := forwardGraph(net, z, ws, bs)
+	r := graph.Mul(graph.Sub(x, y), mask)
+	f = graph.MulScalar(graph.ReduceSum(graph.Square(r), 1), 0.5)
+	if autodiff {
+		return f, graph.Gradient(graph.ReduceAllSum(f), z)[0]
+	}
+	for i := len(net.Layers) - 1; i >= 0; i-- {
+		r = derivativeTimes(&net.Layers[i], us[i], r)
+		r = graph.DotGeneral(r, []int{1}, nil, ws[i], []int{0}, nil)
+	}
+	return f, r
+}
+
+// derivativeTimes returns φ'(u) ⊙ r for the layer's activation, with Layer.Derivative's
+// conventions at the kinks (ReLU'(0) = 0, PLU' = 1 at ±c).
+func derivativeTimes(l *Layer, u, r *graph.Node) *graph.Node {
+	g := u.Graph()
+	switch l.Act {
+	case ReLU:
+		return graph.Where(graph.GreaterThan(u, graph.ScalarZero(g, u.DType())), r, graph.ZerosLike(r))
+	case PLU:
+		a, c := l.pluParams()
+		outside := graph.GreaterThan(graph.Abs(u), graph.Scalar(g, u.DType(), c))
+		return graph.Where(outside, graph.MulScalar(r, a), r)
+	case Tanh:
+		return graph.Mul(r, graph.OneMinus(graph.Square(graph.Tanh(u))))
+	}
+	return r
 }
 
 // ActivationGraph applies the layer's activation φ in a GoMLX graph (PLU with Max/Min only, as
@@ -181,12 +250,12 @@ func ActivationGraph(l *Layer, x *graph.Node) *graph.Node {
 	return x
 }
 
-// gdExec returns the compiled chunk of gdChunk steps. Inputs: z, v, m2 [B, n_0], y, mask [B, n],
+// gdExec returns the compiled chunk of chunk steps. Inputs: z, v, m2 [B, n_0], y, mask [B, n],
 // step (scalar: the first step's size), decay (per-step factor), momentum, t (Adam's step count
 // before the chunk), then the weights and biases. Outputs: z, v, m2 and the objective per problem
 // [B] after the chunk.
-func gdExec(b compute.Backend, net *Network, adam bool) (*graph.Exec, error) {
-	key := gdKey{backend: b, acts: actsKey(net), adam: adam}
+func gdExec(b compute.Backend, net *Network, adam, autodiff bool, chunk int) (*graph.Exec, error) {
+	key := gdKey{backend: b, acts: actsKey(net), adam: adam, autodiff: autodiff, chunk: chunk}
 	gdExecMu.Lock()
 	defer gdExecMu.Unlock()
 	if e, ok := gdExecs[key]; ok {
@@ -197,12 +266,8 @@ func gdExec(b compute.Backend, net *Network, adam bool) (*graph.Exec, error) {
 		z, v, m2, y, mask := in[0], in[1], in[2], in[3], in[4]
 		step, decay, mom, t := in[5], in[6], in[7], in[8]
 		ws, bs := in[9:9+L], in[9+L:9+2*L]
-		objective := func(z *graph.Node) *graph.Node {
-			d := graph.Mul(graph.Sub(generatorGraph(net, z, ws, bs), y), mask)
-			return graph.MulScalar(graph.ReduceSum(graph.Square(d), 1), 0.5)
-		}
-		for k := range gdChunk {
-			g := graph.Gradient(graph.ReduceAllSum(objective(z)), z)[0]
+		for k := range chunk {
+			_, g := objectiveGraph(net, z, y, mask, ws, bs, autodiff)
 			if adam {
 				tk := graph.AddScalar(t, float64(k+1))
 				v = graph.Add(graph.MulScalar(v, 0.9), graph.MulScalar(g, 0.1))
@@ -218,13 +283,11 @@ func gdExec(b compute.Backend, net *Network, adam bool) (*graph.Exec, error) {
 			}
 			step = graph.Mul(step, decay)
 		}
-		outs := []*graph.Node{z, v, m2, objective(z)}
+		f, _ := objectiveGraph(net, z, y, mask, ws, bs, false)
+		outs := []*graph.Node{z, v, m2, f}
 		for i := range outs {
-			for _, x := range in {
-				if outs[i] == x {
-					outs[i] = graph.Identity(outs[i])
-				}
-			}
+			// With chunk = 0 or an unused m2 an output is an input: onnx returns garbage then.
+			outs[i] = linop.NotInput(outs[i], in...)
 		}
 		return outs
 	})
@@ -245,18 +308,21 @@ func toF32(v []float64) []float32 {
 
 // GradientDescent inverts the generator from each measurement ys[i] (the image with its hidden
 // pixels ignored: masks nil, or one mask per measurement, each nil for all observed) by
-// minimising f(z) = ½‖M ⊙ (y − G(z))‖² over z with GoMLX's automatic differentiation on backend b.
-// Every measurement × every restart is one row of a single batched graph; the weights are graph
-// inputs, so networks of the same sizes and activations share one compilation. For each
-// measurement the restart with the smallest final residual is returned; its Layers are
-// net.Forward(ẑ).
+// minimising f(z) = ½‖M ⊙ (y − G(z))‖² over z in a GoMLX graph on backend b, with the gradient
+// by explicit backpropagation (or graph.Gradient: GDSettings.AutoDiff).
+// Every measurement × every restart is one row of a single batched float32 graph that runs
+// StepsPerCall steps per call, the host looping over calls; the weights are graph inputs, so
+// networks of the same sizes and activations share one compilation (cached per backend). For
+// each measurement the restart with the smallest final residual ‖M ⊙ (y − G(ẑ))‖ (float64, on
+// the host) is returned; its Layers are net.Forward(ẑ), its Duration the measurement's share
+// of the batch's wall time. A non-finite objective stops with an error.
 func GradientDescent(b compute.Backend, net *Network, ys [][]float64, masks [][]bool, s *GDSettings) ([]*Estimate, error) {
 	start := time.Now()
 	if b == nil {
 		return nil, fmt.Errorf("invert.GradientDescent: no backend")
 	}
 	if err := net.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("invert.GradientDescent: %w", err)
 	}
 	if len(ys) == 0 {
 		return nil, fmt.Errorf("invert.GradientDescent: no measurements")
@@ -287,6 +353,9 @@ func GradientDescent(b compute.Backend, net *Network, ys [][]float64, masks [][]
 		}
 		row := make([]float32, n)
 		for j := range row {
+			if math.IsNaN(yi[j]) || math.IsInf(yi[j], 0) {
+				return nil, fmt.Errorf("invert.GradientDescent: measurement %d has the non-finite value %g at pixel %d: hide it with the mask and set it to 0", i, yi[j], j)
+			}
 			if mi == nil || mi[j] {
 				row[j] = 1
 				yNorm[i] += yi[j] * yi[j]
@@ -309,7 +378,7 @@ func GradientDescent(b compute.Backend, net *Network, ys [][]float64, masks [][]
 			}
 		}
 	}
-	exec, err := gdExec(b, net, set.Optimizer == GDAdam)
+	exec, err := gdExec(b, net, set.Optimizer == GDAdam, set.AutoDiff, set.StepsPerCall)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +397,11 @@ func GradientDescent(b compute.Backend, net *Network, ys [][]float64, masks [][]
 	for i := range net.Layers {
 		l := &net.Layers[i]
 		out, in := l.Dims()
-		weights = append(weights, tensor(toF32(l.W.RawMatrix().Data[:out*in]), out, in))
+		data := make([]float32, 0, out*in)
+		for r := range out {
+			data = append(data, toF32(l.W.RawRowView(r))...)
+		}
+		weights = append(weights, tensor(data, out, in))
 	}
 	for i := range net.Layers {
 		l := &net.Layers[i]
@@ -336,11 +409,6 @@ func GradientDescent(b compute.Backend, net *Network, ys [][]float64, masks [][]
 		bias := make([]float64, out)
 		copy(bias, l.B)
 		weights = append(weights, tensor(toF32(bias), out))
-	}
-	for i := range net.Layers {
-		if _, in := net.Layers[i].Dims(); net.Layers[i].W.RawMatrix().Stride != in {
-			return nil, fmt.Errorf("invert.GradientDescent: layer %d's weights are a strided view: copy them into a new mat.Dense", i+1)
-		}
 	}
 	yT, maskT := tensor(y, B, n), tensor(mask, B, n)
 	zT := tensors.FromFlatDataAndDimensions(z, B, n0)
@@ -366,7 +434,7 @@ func GradientDescent(b compute.Backend, net *Network, ys [][]float64, masks [][]
 		if err != nil {
 			return nil, err
 		}
-		steps += gdChunk
+		steps += set.StepsPerCall
 		mean, done := 0.0, set.Tolerance > 0
 		for r, o := range obj {
 			if math.IsNaN(float64(o)) || math.IsInf(float64(o), 0) {

@@ -1,12 +1,16 @@
 package invert
 
+// Inpainting masks: a mask is a []bool over the pixels of an image (row-major for h×w images),
+// true where the pixel is observed; a nil mask observes every pixel.
+
 import (
 	"math"
 	"math/rand/v2"
 )
 
 // RandomMask returns an inpainting mask over n pixels (true = observed) that hides exactly
-// round(hiddenFraction·n) pixels chosen uniformly at random with rng.
+// round(hiddenFraction·n) pixels (halves away from zero) chosen uniformly at random with rng;
+// hiddenFraction is clamped to [0, 1]. The same rng state gives the same mask.
 func RandomMask(rng *rand.Rand, n int, hiddenFraction float64) []bool {
 	mask := make([]bool, n)
 	for i := range mask {
@@ -20,7 +24,8 @@ func RandomMask(rng *rand.Rand, n int, hiddenFraction float64) []bool {
 }
 
 // RowsMask returns the mask of an h×w image (row-major) with rows [firstRow, firstRow+rows)
-// hidden. Paper 001's "upper 13 of 28 rows hidden" is RowsMask(28, 28, 0, 13).
+// hidden (clipped to the image). Paper 001's "upper 13 of 28 rows hidden" is
+// RowsMask(28, 28, 0, 13).
 func RowsMask(h, w, firstRow, rows int) []bool {
 	mask := make([]bool, h*w)
 	for r := range h {
