@@ -74,10 +74,10 @@ func SweepSummaryRows(res *invert.SweepResult) [][]string {
 // the middle segment 3·n_0 ≤ n_1 ≤ n_2 (a margin above the line, where s_1 ≈ n_1/2 fluctuates, and
 // an image at least twice as large as s_1); the large-hidden-layer segment n_1 ≥ 1.5·n_2.
 const (
-	MiddleFromLatent  = 3.0
-	LargeFromImage    = 1.5
-	FailureSNR        = 20.0
-	ExactRecoverySNR  = invert.SuccessSNR
+	MiddleFromLatent = 3.0
+	LargeFromImage   = 1.5
+	FailureSNR       = 20.0
+	ExactRecoverySNR = invert.SuccessSNR
 )
 
 // SweepClaims checks the paper's Fig. 4 claims on a sweep:
