@@ -102,7 +102,10 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "wrote %s and %s (%s)\n", filepath.Join(*outDir, "sweep.json"), path, res.Duration.Round(1e9))
 		return nil
 	default: // run
-		s := gan.InversionSettings(store, b)
+		s, err := gan.InversionSettings(store, b)
+		if err != nil {
+			return err
+		}
 		res, err := invert.InvertSamples(net, s)
 		if err != nil {
 			return err

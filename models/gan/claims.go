@@ -85,7 +85,7 @@ const (
 //     such width);
 //  2. in the middle segment Layered Basis-Pursuit and Latent-Pursuit recover every layer exactly
 //     (median SNR ≥ 60 dB on every layer at every width);
-//  3. where the hidden layer is large (n_1 ≥ n_2/2), Latent-Pursuit is at least as good as Layered
+//  3. where the hidden layer is large within the middle segment (n_2/2 ≤ n_1 ≤ n_2), Latent-Pursuit is at least as good as Layered
 //     Basis-Pursuit (median SNR of z, averaged over those widths);
 //  4. gradient descent's spread: the 10–90% range of its SNR of z in the middle segment (reported);
 //  5. when the hidden layer is much larger than the image (n_1 ≥ 1.5·n_2), gradient descent beats
@@ -108,7 +108,7 @@ func SweepClaims(res *invert.SweepResult) []Claim {
 		case x >= MiddleFromLatent*n0 && x <= n2:
 			middle = append(middle, w)
 		}
-		if x >= n2/2 && x >= 2*n0 {
+		if x >= n2/2 && x <= n2 && x >= MiddleFromLatent*n0 {
 			large = append(large, w)
 		}
 		if x >= LargeFromImage*n2 {
@@ -147,7 +147,7 @@ func SweepClaims(res *invert.SweepResult) []Claim {
 		cs = append(cs, c)
 	}
 	// 3.
-	c = Claim{Statement: "Latent-Pursuit ≥ Layered Basis-Pursuit where the hidden layer is large (n₁ ≥ n₂/2)",
+	c = Claim{Statement: "Latent-Pursuit ≥ Layered Basis-Pursuit where the hidden layer is large (n₂/2 ≤ n₁ ≤ n₂)",
 		Paper: "Latent-Pursuit outperforms Layered Basis-Pursuit, especially for large n₁"}
 	if has(res.Methods, invert.MethodLayeredBP) && has(res.Methods, invert.MethodLatentPursuit) && len(large) > 0 {
 		var lp, lbp float64

@@ -39,6 +39,10 @@ const (
 	ParamGDSteps        = "gd_steps"
 	ParamGDRestarts     = "gd_restarts"
 	ParamGDLearningRate = "gd_learning_rate"
+	// ParamGDStepGrid lists initial step sizes for gradient descent on the trained GAN
+	// (comma-separated; per sample the run with the smallest residual is kept; empty: one run
+	// with gd_learning_rate).
+	ParamGDStepGrid = "gd_step_grid"
 	// ParamDebias switches the debiasing step of the layer-wise methods on.
 	ParamDebias = "debias"
 	// ParamSupportThreshold is the relative threshold under which a recovered entry counts as
@@ -55,8 +59,8 @@ func ExperimentSpecs() []params.Spec {
 		{Name: params.ParamQuick, Default: false, Help: "quick configuration: small sizes that run in minutes on 2 CPU cores (env " + params.EnvQuick + "=1)"},
 		{Name: ParamSweepLatent, Default: invert.DefaultSweepLatent, Quick: 20, Help: "random-weights sweep: latent size n_0"},
 		{Name: ParamSweepImage, Default: invert.DefaultSweepImage, Quick: 200, Help: "random-weights sweep: image size n_2"},
-		{Name: ParamSweepWidths, Default: "50:1000:50", Quick: "10:250:30", Help: "random-weights sweep: hidden widths n_1, from:to:step or a comma-separated list"},
-		{Name: ParamSweepTrials, Default: invert.DefaultSweepTrials, Quick: 4, Help: "random-weights sweep: random networks per width"},
+		{Name: ParamSweepWidths, Default: "50:1500:50", Quick: "10:400:30", Help: "random-weights sweep: hidden widths n_1, from:to:step or a comma-separated list"},
+		{Name: ParamSweepTrials, Default: invert.DefaultSweepTrials, Quick: 5, Help: "random-weights sweep: random networks per width"},
 		{Name: ParamMethods, Default: "", Help: "inversion methods, comma-separated (gd, layered-bp, latent-pursuit, oracle); empty: the experiment's default"},
 		{Name: ParamSamples, Default: invert.DefaultInversionSamples, Quick: 16, Help: "trained GAN: generated samples to invert"},
 		{Name: ParamMask, Default: invert.MaskNone, Help: "trained GAN: none (clean inversion), random (random inpainting mask) or rows (upper rows hidden)"},
@@ -65,6 +69,7 @@ func ExperimentSpecs() []params.Spec {
 		{Name: ParamGDSteps, Default: 0, Quick: 300, Help: "gradient descent: steps (0: the solver's default)"},
 		{Name: ParamGDRestarts, Default: 0, Quick: 2, Help: "gradient descent: random restarts per sample (0: the solver's default)"},
 		{Name: ParamGDLearningRate, Default: 0.0, Help: "gradient descent: step size (0: the solver's default)"},
+		{Name: ParamGDStepGrid, Default: "0.01,0.03,0.1,0.3", Help: "trained GAN: gradient-descent initial steps tried per sample (best residual kept); empty: one run with gd_learning_rate"},
 		{Name: ParamDebias, Default: true, Help: "layer-wise methods: refit the values on the recovered supports (debiasing)"},
 		{Name: ParamSupportThreshold, Default: 0.0, Help: "layer-wise methods: relative threshold for an entry to count as non-zero (0: the solver's default)"},
 		{Name: ParamInvertSeed, Default: 1, Help: "seed of the random networks, latent vectors and masks"},
@@ -154,8 +159,17 @@ func SweepSettings(store *model.Store, b compute.Backend) (invert.SweepSettings,
 
 // InversionSettings returns the trained-GAN experiment configured by the store's parameters
 // (ExperimentSpecs), running gradient descent on backend b.
-func InversionSettings(store *model.Store, b compute.Backend) invert.InversionSettings {
+func InversionSettings(store *model.Store, b compute.Backend) (invert.InversionSettings, error) {
+	var grid []float64
+	for _, f := range parseMethods(params.MustGet[string](store, ParamGDStepGrid)) {
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || !(v > 0) {
+			return invert.InversionSettings{}, fmt.Errorf("flag --%s: %q is not a positive number", ParamGDStepGrid, f)
+		}
+		grid = append(grid, v)
+	}
 	return invert.InversionSettings{
+		GDStepGrid:     grid,
 		Samples:        params.MustGet[int](store, ParamSamples),
 		Seed:           uint64(params.MustGet[int](store, ParamInvertSeed)),
 		Mask:           params.MustGet[string](store, ParamMask),
@@ -165,5 +179,5 @@ func InversionSettings(store *model.Store, b compute.Backend) invert.InversionSe
 		Pursuit:        pursuitSettings(store),
 		GD:             gdSettings(store),
 		Backend:        b,
-	}
+	}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -249,8 +250,14 @@ func LoadCheckpoint(store *model.Store, path string) (*Checkpoint, error) {
 	return c, c.Apply(store)
 }
 
-// ExportWeights writes the trainable variables of the checkpoint at src (the model's weights,
-// without optimizer state or random-number state) to dst, atomically, with meta merged over
+// ModelStateNames are the names of non-trainable variables that belong to a model rather than to
+// its optimizer (batch-norm running statistics, spectral-norm power-iteration vectors, as named by
+// models/nn): ExportWeights keeps them.
+var ModelStateNames = map[string]bool{"running_mean": true, "running_var": true, "spectral_u": true, "spectral_v": true}
+
+// ExportWeights writes the trainable variables of the checkpoint at src (the model's weights) and
+// the model state named in ModelStateNames, without optimizer state, metrics or random-number
+// state, to dst, atomically, with meta merged over
 // the source's metadata. Exported weights load like any checkpoint but cannot resume training
 // with the optimizer's moments.
 func ExportWeights(src, dst string, meta map[string]any) error {
@@ -267,14 +274,15 @@ func ExportWeights(src, dst string, meta map[string]any) error {
 	}
 	store := model.NewStore()
 	for _, e := range c.Header.Variables {
-		if !e.Trainable {
+		name := e.Path[strings.LastIndex(e.Path, "/")+1:]
+		if !e.Trainable && !ModelStateNames[name] {
 			continue
 		}
 		v, err := store.CreateVariable(e.Path, c.values[e.Path])
 		if err != nil {
 			return fmt.Errorf("exporting %s: variable %s: %w", src, e.Path, err)
 		}
-		v.Trainable = true
+		v.Trainable = e.Trainable
 	}
 	return SaveCheckpoint(store, dst, m)
 }

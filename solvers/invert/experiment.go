@@ -51,6 +51,11 @@ type InversionSettings struct {
 	Pursuit *Settings
 	// GD configures gradient descent (nil: defaults); all samples are inverted in one batch.
 	GD *GDSettings
+	// GDStepGrid, if set, runs gradient descent once per initial step size in the grid
+	// (overriding GD.LearningRate) and keeps, per sample, the run with the smallest residual
+	// ‖M⊙(y − G(ẑ))‖ — an observable criterion, so the choice needs no ground truth. Step sizes
+	// that diverge are skipped.
+	GDStepGrid []float64
 	// Backend runs gradient descent (required when Methods has gd).
 	Backend compute.Backend
 	// Workers invert samples in parallel for the layer-wise methods (default GOMAXPROCS).
@@ -216,7 +221,7 @@ func InvertSamples(net *Network, set InversionSettings) (*InversionResult, error
 			if res.Masks != nil {
 				masks = res.Masks
 			}
-			ests, err := GradientDescent(s.Backend, net, ys, masks, s.GD)
+			ests, err := gdBestOfGrid(s.Backend, net, ys, masks, s.GD, s.GDStepGrid)
 			if err == nil && len(ests) != len(ys) {
 				err = fmt.Errorf("gradient descent returned %d estimates for %d samples", len(ests), len(ys))
 			}
@@ -370,4 +375,39 @@ func (r *InversionResult) Cases(a, b string, k int) []int {
 		out = append(out, p.i)
 	}
 	return out
+}
+
+// gdBestOfGrid runs GradientDescent for each step size of grid (or once with gd's own step when
+// grid is empty) and keeps, per measurement, the estimate with the smallest residual.
+func gdBestOfGrid(b compute.Backend, net *Network, ys [][]float64, masks [][]bool, gd *GDSettings, grid []float64) ([]*Estimate, error) {
+	if len(grid) == 0 {
+		return GradientDescent(b, net, ys, masks, gd)
+	}
+	var best []*Estimate
+	var errs []error
+	for _, step := range grid {
+		set := GDSettings{}
+		if gd != nil {
+			set = *gd
+		}
+		set.LearningRate = step
+		ests, err := GradientDescent(b, net, ys, masks, &set)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("step %g: %w", step, err))
+			continue
+		}
+		if best == nil {
+			best = ests
+			continue
+		}
+		for i, e := range ests {
+			if e.Residual < best[i].Residual {
+				best[i] = e
+			}
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("gradient descent failed for every step size of the grid: %v", errs)
+	}
+	return best, nil
 }

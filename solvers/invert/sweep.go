@@ -34,10 +34,11 @@ const (
 	DefaultSNRCap = 150
 )
 
-// DefaultSweepWidths returns the hidden widths n_1 swept by default: 50, 100, …, 1000.
+// DefaultSweepWidths returns the hidden widths n_1 swept by default: 50, 100, …, 1500 (past
+// n_2 = 625, where the paper expects gradient descent to overtake the layer-wise methods).
 func DefaultSweepWidths() []int {
 	w := make([]int, 0, 20)
-	for n := 50; n <= 1000; n += 50 {
+	for n := 50; n <= 1500; n += 50 {
 		w = append(w, n)
 	}
 	return w
