@@ -21,7 +21,7 @@ func TestHelpListsCommands(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("--help exited %d", code)
 	}
-	for _, c := range []string{"aae", "backends", "bench", "data", "notebook", "solve"} {
+	for _, c := range []string{"aae", "backends", "bench", "data", "invert", "notebook", "solve"} {
 		if !strings.Contains(out, "\n  "+c+" ") {
 			t.Errorf("--help does not list %q:\n%s", c, out)
 		}
@@ -38,6 +38,11 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"aae", "bogus"}, 1, `unknown aae sub-command "bogus"`},
 		{[]string{"aae", "eval", "--dataset", "cifar"}, 1, `not "cifar"`},
 		{[]string{"aae", "train", "--steps", "-5"}, 1, "--steps must be positive"},
+		{[]string{"invert", "bogus"}, 1, `unknown invert sub-command "bogus"`},
+		{[]string{"invert", "sweep", "--sweep_widths", "5:x:1"}, 1, `"x" is not an integer`},
+		{[]string{"invert", "run", "--mask", "stripes", "--methods", "oracle"}, 1, `unknown mask "stripes"`},
+		{[]string{"invert", "run", "--methods", "magic"}, 1, `unknown method "magic"`},
+		{[]string{"invert", "run", "--weights", "/nonexistent.ckpt"}, 1, "nonexistent.ckpt"},
 		{[]string{"data", "fetch", "nope"}, 1, `unknown dataset "nope"`},
 		{[]string{"notebook", "run", "README.md"}, 1, "is not a notebook file"},
 		{[]string{"aae", "info", "--weights", "main.go"}, 1, "not a sparselab checkpoint"},
@@ -84,5 +89,36 @@ func TestSolveLassoNPY(t *testing.T) {
 		if math.Abs(z[i]-want[i]) > 1e-6 {
 			t.Errorf("z[%d] = %v, want %v", i, z[i], want[i])
 		}
+	}
+}
+
+// TestInvertSweepAndRun runs a tiny random-weights sweep and a tiny GAN inversion from the CLI and
+// checks the reports and files.
+func TestInvertSweepAndRun(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := runCLI("invert", "sweep", "--backend", "go", "--out", dir, "--sweep_latent", "5",
+		"--sweep_image", "60", "--sweep_widths", "4,30", "--sweep_trials", "2", "--gd_steps", "200")
+	if code != 0 {
+		t.Fatalf("invert sweep exited %d: %s", code, errOut)
+	}
+	for _, want := range []string{"latent-pursuit", "layered-bp", "gd", "fig4-random-weights-sweep.png"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sweep output lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, errOut = runCLI("invert", "run", "--backend", "go", "--out", dir, "--samples", "2", "--mask", "rows",
+		"--methods", "latent-pursuit,oracle")
+	if code != 0 {
+		t.Fatalf("invert run exited %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "420 observed pixels of 784") || !strings.Contains(out, "oracle") {
+		t.Errorf("run output:\n%s", out)
+	}
+	if _, err := filepath.Glob(filepath.Join(dir, "gan-rows*.png")); err != nil {
+		t.Error(err)
+	}
+	code, out, _ = runCLI("invert", "check")
+	if code != 0 || !strings.Contains(out, "verdict") {
+		t.Errorf("invert check exited %d:\n%s", code, out)
 	}
 }
