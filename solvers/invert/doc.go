@@ -97,4 +97,26 @@
 //
 // On random networks 20 → 128 → 392 → 784 (He-scaled Gaussian weights, [RandomNetwork]) both
 // pursuits recover every layer of a clean image to more than 100 dB in about 0.1 s each on one core.
+//
+// # Gradient descent (the baseline)
+//
+// [GradientDescent] minimises ½‖M ⊙ (y − G(z))‖² over z from random starts z₀ ~ N(0, I), with
+// heavy-ball momentum (μ = 0.9) and a step decaying geometrically from γ₀ to γ₀/100 (the
+// paper's baseline; Adam optional), 2000 steps by default, every measurement × restart batched in
+// one float32 GoMLX graph with the weights as inputs (one compilation serves every network of the
+// same sizes). γ₀ defaults to 1/Π‖W_i‖₂²·max φ'², safe but slow on trained networks; the
+// trained-GAN experiment therefore tries a grid of steps (InversionSettings.GDStepGrid) and keeps,
+// per sample, the run with the smallest residual — the observable criterion the paper's own step
+// choice ("the smallest step whose gradient norm got small") approximates.
+//
+// # Experiments (section 6)
+//
+// [Sweep] is Fig. 4: 2-layer Gaussian generators n_0 → n_1 → n_2 (defaults n_0 = 100,
+// n_2 = 625, n_1 = 50 … 1500, 30 networks per width: the text lost the paper's numbers), each
+// inverted from its clean image by gradient descent, Layered Basis-Pursuit and Latent-Pursuit
+// (with debiasing); [SweepResult.Samples] feeds quantile ribbons. [InvertSamples] is Figs. 5–13:
+// generated samples of a (trained) generator inverted from all pixels, with a random mask hiding
+// half of the pixels (DefaultHiddenFraction; the paper's fraction is lost), or with the upper 13
+// of 28 rows hidden; the per-layer SNR of G(ẑ) against the truth, the images and the run times
+// are kept, and [InversionResult.Summary] gives medians and the failure rate (image SNR < 20 dB).
 package invert
