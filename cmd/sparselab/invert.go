@@ -22,7 +22,7 @@ func init() {
 	register(&command{name: "invert", summary: "paper 001: random-weights sweep, MNIST GAN training and inversion/inpainting", run: runInvert})
 }
 
-const invertSynopsis = "invert sweep|run|check|gan-train|gan-sample|gan-export [flags]  (flags have the notebook's names)"
+const invertSynopsis = "invert sweep|run|check|gan-train|gan-sample|gan-export|gan-info [flags]  (flags have the notebook's names)"
 
 func runInvert(args []string, stdout, stderr io.Writer) error {
 	sub := ""
@@ -30,7 +30,7 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 		sub, args = args[0], args[1:]
 	}
 	switch sub {
-	case "gan-train", "gan-sample", "gan-export":
+	case "gan-train", "gan-sample", "gan-export", "gan-info":
 		return runGAN(sub, args, stdout, stderr)
 	case "sweep", "run", "check":
 	case "", "-h", "--help", "-help":
@@ -38,7 +38,7 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return errUsage
 	default:
-		return fmt.Errorf("unknown invert sub-command %q: want sweep, run, check, gan-train, gan-sample or gan-export", sub)
+		return fmt.Errorf("unknown invert sub-command %q: want sweep, run, check, gan-train, gan-sample, gan-export or gan-info", sub)
 	}
 	fs := newFlagSet("invert "+sub, invertSynopsis, stderr)
 	store, err := params.NewStore(gan.ExperimentSpecs()...)
