@@ -189,14 +189,16 @@ func printInversion(w io.Writer, res *invert.InversionResult) {
 	for l := range res.Sizes {
 		layers = append(layers, fmt.Sprintf("L%d", l))
 	}
-	header := []string{"method", "median SNR " + strings.Join(layers, " / ") + " (dB)", fmt.Sprintf("image SNR < %.0f dB", res.FailSNR), "s/sample"}
+	header := []string{"method", "median SNR " + strings.Join(layers, " / ") + " (dB)", fmt.Sprintf("image SNR < %.0f dB", res.FailSNR),
+		fmt.Sprintf("same, among the %.0f%% unique samples", 100*res.UniqueFraction()), "s/sample"}
 	var rows [][]string
 	for _, r := range res.Summary() {
 		var snr []string
 		for _, v := range r.MedianSNR {
 			snr = append(snr, fmtSNR(v))
 		}
-		rows = append(rows, []string{r.Method, strings.Join(snr, " / "), fmt.Sprintf("%.0f%%", 100*r.Failures), fmt.Sprintf("%.3f", r.MeanSeconds)})
+		rows = append(rows, []string{r.Method, strings.Join(snr, " / "), fmt.Sprintf("%.0f%%", 100*r.Failures),
+			fmt.Sprintf("%.0f%%", 100*r.FailuresUnique), fmt.Sprintf("%.3f", r.MeanSeconds)})
 	}
 	fmt.Fprintf(w, "mask %s: %d observed pixels of %d; sizes %v\n", res.Mask, res.Observed, res.Sizes[len(res.Sizes)-1], res.Sizes)
 	fmt.Fprint(w, kernelext.TextTable(header, rows))

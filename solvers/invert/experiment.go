@@ -92,6 +92,10 @@ type InversionResult struct {
 	Images  map[string][][]float64
 	Samples []InversionSample
 	FailSNR float64
+	// Unique[i] reports whether sample i meets the sufficient uniqueness conditions
+	// (CheckUniquenessMasked at its true z and mask): where they fail, no method is guaranteed to
+	// find the true z.
+	Unique []bool
 }
 
 func (s *InversionSettings) withDefaults() (InversionSettings, error) {
@@ -178,7 +182,8 @@ func InvertSamples(net *Network, set InversionSettings) (*InversionResult, error
 	truths := make([][][]float64, s.Samples)
 	ys := make([][]float64, s.Samples)
 	for i := range truths {
-		truths[i] = net.Forward(RandomLatent(rng, net.LatentSize()))
+		z := RandomLatent(rng, net.LatentSize())
+		truths[i] = net.Forward(z)
 		ys[i] = truths[i][len(truths[i])-1]
 		res.Truth = append(res.Truth, ys[i])
 		switch s.Mask {
@@ -187,6 +192,13 @@ func InvertSamples(net *Network, set InversionSettings) (*InversionResult, error
 		case MaskRows:
 			res.Masks = append(res.Masks, RowsMask(s.Height, s.Width, 0, s.HiddenRows))
 		}
+	}
+	for i := range truths {
+		var m []bool
+		if res.Masks != nil {
+			m = res.Masks[i]
+		}
+		res.Unique = append(res.Unique, CheckUniquenessMasked(net, truths[i][0], m).Unique)
 	}
 	res.Observed = n
 	if res.Masks != nil {
@@ -302,9 +314,10 @@ type InversionRow struct {
 	Method string
 	// MedianSNR is the median SNR of every layer [z, x_1, …, x_L].
 	MedianSNR []float64
-	// Failures is the fraction of samples whose image SNR is below FailSNR (or that errored).
-	Failures    float64
-	MeanSeconds float64
+	// Failures is the fraction of samples whose image SNR is below FailSNR (or that errored);
+	// FailuresUnique the same among the samples meeting the uniqueness conditions (NaN if none).
+	Failures, FailuresUnique float64
+	MeanSeconds              float64
 }
 
 // Summary returns one row per method.
@@ -313,16 +326,27 @@ func (r *InversionResult) Summary() []InversionRow {
 	for _, m := range r.Methods {
 		row := InversionRow{Method: m}
 		L := len(r.Sizes)
-		n := 0
+		n, nu, fu := 0, 0, 0.0
 		for _, smp := range r.Samples {
 			if smp.Method != m {
 				continue
 			}
 			n++
 			row.MeanSeconds += smp.Seconds
+			unique := smp.Index < len(r.Unique) && r.Unique[smp.Index]
+			if unique {
+				nu++
+			}
 			if img := smp.LayerSNR[L-1]; !(img >= r.FailSNR) {
 				row.Failures++
+				if unique {
+					fu++
+				}
 			}
+		}
+		row.FailuresUnique = math.NaN()
+		if nu > 0 {
+			row.FailuresUnique = fu / float64(nu)
 		}
 		if n == 0 {
 			continue
@@ -410,4 +434,18 @@ func gdBestOfGrid(b compute.Backend, net *Network, ys [][]float64, masks [][]boo
 		return nil, fmt.Errorf("gradient descent failed for every step size of the grid: %v", errs)
 	}
 	return best, nil
+}
+
+// UniqueFraction returns the fraction of samples meeting the uniqueness conditions.
+func (r *InversionResult) UniqueFraction() float64 {
+	if len(r.Unique) == 0 {
+		return math.NaN()
+	}
+	k := 0
+	for _, u := range r.Unique {
+		if u {
+			k++
+		}
+	}
+	return float64(k) / float64(len(r.Unique))
 }
