@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/sparselab/sparselab/models/metrics"
 	"github.com/sparselab/sparselab/solvers/invert"
 )
 
@@ -166,8 +167,8 @@ func SweepClaims(res *invert.SweepResult) []Claim {
 		for _, w := range middle {
 			_, s := res.Samples(invert.MethodGD, 0)
 			i := indexOf(res.Widths, w)
-			lo += invert.Quantile(s[i], 0.1) / float64(len(middle))
-			hi += invert.Quantile(s[i], 0.9) / float64(len(middle))
+			lo += metrics.Quantile(s[i], 0.1) / float64(len(middle))
+			hi += metrics.Quantile(s[i], 0.9) / float64(len(middle))
 		}
 		c.Checked, c.Holds = true, hi-lo > 10
 		c.Ours = fmt.Sprintf("mean 10%%–90%% range of the SNR of z in the middle segment: %s – %s", fmtDB(lo), fmtDB(hi))

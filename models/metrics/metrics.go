@@ -13,6 +13,7 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"sort"
 )
 
 // PSNR returns the peak signal-to-noise ratio in dB of estimate against reference, both with n
@@ -69,6 +70,27 @@ func Mean(xs []float64) float64 {
 		s += x
 	}
 	return s / float64(len(xs))
+}
+
+// Quantile returns the p-quantile (0 ≤ p ≤ 1, linear interpolation between order statistics) of
+// the non-NaN values of xs; NaN if there are none.
+func Quantile(xs []float64, p float64) float64 {
+	s := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			s = append(s, x)
+		}
+	}
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	sort.Float64s(s)
+	h := float64(len(s)-1) * p
+	lo := int(math.Floor(h))
+	if lo >= len(s)-1 {
+		return s[len(s)-1]
+	}
+	return s[lo] + (h-float64(lo))*(s[lo+1]-s[lo])
 }
 
 // Summary is a mean ± population standard deviation (with the extremes) over a sample.

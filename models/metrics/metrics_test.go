@@ -59,3 +59,24 @@ func ExampleSummarize() {
 	fmt.Println(Summarize(psnrs))
 	// Output: 30.00 ± 10.00
 }
+
+func TestQuantile(t *testing.T) {
+	for _, c := range []struct {
+		xs   []float64
+		p    float64
+		want float64
+	}{
+		{[]float64{3, 1, 2}, 0.5, 2},
+		{[]float64{1, 2, 3, 4}, 0.5, 2.5},
+		{[]float64{1, 2, 3, 4}, 0.1, 1.3},
+		{[]float64{5, math.NaN(), 1}, 1, 5},
+		{[]float64{7}, 0.9, 7},
+	} {
+		if got := Quantile(c.xs, c.p); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("Quantile(%v, %g) = %g, want %g", c.xs, c.p, got, c.want)
+		}
+	}
+	if !math.IsNaN(Quantile([]float64{math.NaN()}, 0.5)) {
+		t.Error("Quantile of no values should be NaN")
+	}
+}

@@ -3,6 +3,8 @@ package invert
 import (
 	"math"
 	"time"
+
+	"github.com/sparselab/sparselab/models/metrics"
 )
 
 // Estimate is what an inversion algorithm returns for one measurement y.
@@ -27,19 +29,14 @@ func SNR(x, est []float64) float64 {
 	if len(x) != len(est) {
 		return math.NaN()
 	}
-	var s, e float64
-	for i := range x {
-		s += x[i] * x[i]
-		d := x[i] - est[i]
-		e += d * d
+	var s float64
+	for _, v := range x {
+		s += v * v
 	}
 	if s == 0 {
 		return math.NaN()
 	}
-	if e == 0 {
-		return math.Inf(1)
-	}
-	return 10 * math.Log10(s/e)
+	return metrics.SNR(x, est)
 }
 
 // LayerSNR returns the SNR of every layer of est against the true activations truth (both

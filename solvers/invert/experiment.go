@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/sparselab/sparselab/models/metrics"
 )
 
 // Mask kinds of InversionSettings.Mask.
@@ -147,16 +148,8 @@ func (s *InversionSettings) withDefaults() (InversionSettings, error) {
 	if !(c.HiddenFraction > 0 && c.HiddenFraction < 1) {
 		return c, fmt.Errorf("invert.InvertSamples: hidden fraction %g must be in (0, 1)", c.HiddenFraction)
 	}
-	for _, m := range c.Methods {
-		switch m {
-		case MethodGD:
-			if c.Backend == nil {
-				return c, fmt.Errorf("invert.InvertSamples: method %q needs a backend (InversionSettings.Backend)", m)
-			}
-		case MethodLayeredBP, MethodLatentPursuit, MethodOracle:
-		default:
-			return c, fmt.Errorf("invert.InvertSamples: unknown method %q: use %s, %s, %s or %s", m, MethodGD, MethodLayeredBP, MethodLatentPursuit, MethodOracle)
-		}
+	if err := checkMethods("InvertSamples", c.Methods, c.Backend, "InversionSettings.Backend"); err != nil {
+		return c, err
 	}
 	return c, nil
 }
@@ -210,7 +203,9 @@ func InvertSamples(net *Network, set InversionSettings) (*InversionResult, error
 		}
 		return res.Masks[i]
 	}
-	record := func(i int, m string, est *Estimate, err error, d time.Duration) InversionSample {
+	// record scores an estimate on G(ẑ) (the forward pass of its latent estimate) and returns
+	// that image too (nil on error).
+	record := func(i int, m string, est *Estimate, err error, d time.Duration) (InversionSample, []float64) {
 		smp := InversionSample{Index: i, Method: m, Seconds: d.Seconds()}
 		if err != nil {
 			smp.Err = err.Error()
@@ -218,11 +213,11 @@ func InvertSamples(net *Network, set InversionSettings) (*InversionResult, error
 			for l := range smp.LayerSNR {
 				smp.LayerSNR[l] = math.NaN()
 			}
-			return smp
+			return smp, nil
 		}
 		fwd := net.Forward(est.Layers[0])
 		smp.LayerSNR = capSNR(LayerSNR(truths[i], fwd), s.SNRCap)
-		return smp
+		return smp, fwd[len(fwd)-1]
 	}
 	for _, m := range s.Methods {
 		imgs := make([][]float64, s.Samples)
@@ -243,53 +238,25 @@ func InvertSamples(net *Network, set InversionSettings) (*InversionResult, error
 				if err == nil {
 					est = ests[i]
 				}
-				samples[i] = record(i, m, est, err, per)
-				if err == nil {
-					imgs[i] = net.Generate(est.Layers[0])
-				}
+				samples[i], imgs[i] = record(i, m, est, err, per)
 			}
 			if s.Progress != nil {
 				s.Progress(m, len(ys), len(ys))
 			}
 		} else {
-			var wg sync.WaitGroup
 			var mu sync.Mutex
 			done := 0
-			jobs := make(chan int)
-			for range min(s.Workers, s.Samples) {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := range jobs {
-						t0 := time.Now()
-						var est *Estimate
-						var err error
-						switch m {
-						case MethodLatentPursuit:
-							est, err = LatentPursuit(net, ys[i], maskOf(i), s.Pursuit)
-						case MethodLayeredBP:
-							est, err = LayeredBasisPursuit(net, ys[i], maskOf(i), s.Pursuit)
-						case MethodOracle:
-							est, err = Oracle(net, ys[i], maskOf(i), truths[i], s.Pursuit)
-						}
-						samples[i] = record(i, m, est, err, time.Since(t0))
-						if err == nil {
-							imgs[i] = net.Generate(est.Layers[0])
-						}
-						mu.Lock()
-						done++
-						if s.Progress != nil {
-							s.Progress(m, done, s.Samples)
-						}
-						mu.Unlock()
-					}
-				}()
-			}
-			for i := range ys {
-				jobs <- i
-			}
-			close(jobs)
-			wg.Wait()
+			parallelFor(s.Samples, s.Workers, func(i int) {
+				t0 := time.Now()
+				est, err := layerwise(m, net, ys[i], maskOf(i), truths[i], s.Pursuit)
+				samples[i], imgs[i] = record(i, m, est, err, time.Since(t0))
+				mu.Lock()
+				done++
+				if s.Progress != nil {
+					s.Progress(m, done, s.Samples)
+				}
+				mu.Unlock()
+			})
 		}
 		res.Images[m] = imgs
 		res.Samples = append(res.Samples, samples...)
@@ -352,7 +319,7 @@ func (r *InversionResult) Summary() []InversionRow {
 			continue
 		}
 		for l := range L {
-			row.MedianSNR = append(row.MedianSNR, Quantile(r.LayerSNRs(m, l), 0.5))
+			row.MedianSNR = append(row.MedianSNR, metrics.Quantile(r.LayerSNRs(m, l), 0.5))
 		}
 		row.Failures /= float64(n)
 		row.MeanSeconds /= float64(n)

@@ -39,7 +39,7 @@ func Debias(net *Network, y []float64, mask []bool, supports [][]int) (*Estimate
 	if err != nil {
 		return nil, err
 	}
-	est := &Estimate{Method: "debias", Layers: net.Forward(z)}
+	est := &Estimate{Method: MethodDebias, Layers: net.Forward(z)}
 	p.finish(est, start)
 	return est, nil
 }
@@ -135,7 +135,7 @@ func Oracle(net *Network, y []float64, mask []bool, truth [][]float64, s *Settin
 		return nil, err
 	}
 	L := len(net.Layers)
-	est := &Estimate{Method: "oracle", Layers: make([][]float64, L+1)}
+	est := &Estimate{Method: MethodOracle, Layers: make([][]float64, L+1)}
 	rows := p.obs
 	for i := L - 1; i >= 0; i-- {
 		layer := &net.Layers[i]

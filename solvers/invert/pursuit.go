@@ -315,7 +315,7 @@ func LayeredBasisPursuit(net *Network, y []float64, mask []bool, s *Settings) (*
 		return nil, err
 	}
 	L := len(net.Layers)
-	est := &Estimate{Method: "layered-bp", Layers: make([][]float64, L+1)}
+	est := &Estimate{Method: MethodLayeredBP, Layers: make([][]float64, L+1)}
 	rows := p.obs
 	// target is always (W·x + b)[rows] − b[rows] = W[rows]·x, the right-hand side.
 	for i := L - 1; i >= 1; i-- {
@@ -396,7 +396,7 @@ func LatentPursuit(net *Network, y []float64, mask []bool, s *Settings) (*Estima
 		return nil, err
 	}
 	L := len(net.Layers)
-	est := &Estimate{Method: "latent-pursuit", Layers: make([][]float64, L+1)}
+	est := &Estimate{Method: MethodLatentPursuit, Layers: make([][]float64, L+1)}
 	last := &net.Layers[L-1]
 	if last.Act == ReLU {
 		return nil, fmt.Errorf("invert.%s: the image layer's activation is relu; Latent-Pursuit needs a smooth increasing one (identity, plu, tanh)", fn)

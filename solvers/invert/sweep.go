@@ -13,14 +13,7 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
-)
-
-// Method names of the inversion algorithms, as used in experiment settings, flags and reports.
-const (
-	MethodGD            = "gd"
-	MethodLayeredBP     = "layered-bp"
-	MethodLatentPursuit = "latent-pursuit"
-	MethodOracle        = "oracle"
+	"github.com/sparselab/sparselab/models/metrics"
 )
 
 // Defaults of the random-weights sweep (paper 001, section 6.1, Fig. 4). The paper's text lost its
@@ -139,16 +132,8 @@ func (s *SweepSettings) withDefaults() (SweepSettings, error) {
 			return c, fmt.Errorf("invert.Sweep: hidden width %d must be positive", w)
 		}
 	}
-	for _, m := range c.Methods {
-		switch m {
-		case MethodGD:
-			if c.Backend == nil {
-				return c, fmt.Errorf("invert.Sweep: method %q needs a backend (SweepSettings.Backend)", m)
-			}
-		case MethodLayeredBP, MethodLatentPursuit, MethodOracle:
-		default:
-			return c, fmt.Errorf("invert.Sweep: unknown method %q: use %s, %s, %s or %s", m, MethodGD, MethodLayeredBP, MethodLatentPursuit, MethodOracle)
-		}
+	if err := checkMethods("Sweep", c.Methods, c.Backend, "SweepSettings.Backend"); err != nil {
+		return c, err
 	}
 	if c.Pursuit == nil {
 		c.Pursuit = &Settings{Debias: true}
@@ -233,24 +218,12 @@ func Sweep(set SweepSettings) (*SweepResult, error) {
 				}
 				continue
 			}
-			jobs := make(chan sweepProblem)
-			var wg sync.WaitGroup
-			for range min(s.Workers, len(probs)) {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for p := range jobs {
-						t0 := time.Now()
-						est, err := s.pursue(m, p)
-						report(s.trial(p, m, estResult{est, err}, time.Since(t0)))
-					}
-				}()
-			}
-			for _, p := range probs {
-				jobs <- p
-			}
-			close(jobs)
-			wg.Wait()
+			parallelFor(len(probs), s.Workers, func(i int) {
+				p := probs[i]
+				t0 := time.Now()
+				est, err := layerwise(m, p.net, p.truth[len(p.truth)-1], nil, p.truth, s.Pursuit)
+				report(s.trial(p, m, estResult{est, err}, time.Since(t0)))
+			})
 		}
 	}
 	sort.SliceStable(res.Trials, func(i, j int) bool {
@@ -282,19 +255,6 @@ func estOf(ests []*Estimate, err error) estResult {
 	return estResult{est: ests[0]}
 }
 
-func (s *SweepSettings) pursue(method string, p sweepProblem) (*Estimate, error) {
-	y := p.truth[len(p.truth)-1]
-	switch method {
-	case MethodLayeredBP:
-		return LayeredBasisPursuit(p.net, y, nil, s.Pursuit)
-	case MethodLatentPursuit:
-		return LatentPursuit(p.net, y, nil, s.Pursuit)
-	case MethodOracle:
-		return Oracle(p.net, y, nil, p.truth, s.Pursuit)
-	}
-	return nil, fmt.Errorf("unknown method %q", method)
-}
-
 func (s *SweepSettings) trial(p sweepProblem, method string, r estResult, d time.Duration) SweepTrial {
 	t := SweepTrial{Width: p.width, Trial: p.trial, Method: method, Cardinality: p.card, Unique: p.unique, Seconds: d.Seconds()}
 	if r.err != nil {
@@ -322,26 +282,6 @@ func (r *SweepResult) Samples(method string, layer int) (x []float64, samples []
 		}
 	}
 	return x, samples
-}
-
-// Quantile returns the p-quantile (linear interpolation) of the finite values of v; NaN if none.
-func Quantile(v []float64, p float64) float64 {
-	s := make([]float64, 0, len(v))
-	for _, x := range v {
-		if !math.IsNaN(x) {
-			s = append(s, x)
-		}
-	}
-	if len(s) == 0 {
-		return math.NaN()
-	}
-	sort.Float64s(s)
-	h := float64(len(s)-1) * p
-	lo := int(math.Floor(h))
-	if lo >= len(s)-1 {
-		return s[len(s)-1]
-	}
-	return s[lo] + (h-float64(lo))*(s[lo+1]-s[lo])
 }
 
 // SweepRow summarises one method at one width.
@@ -397,7 +337,7 @@ func (r *SweepResult) Summary() []SweepRow {
 				continue
 			}
 			for _, l := range layers {
-				row.MedianSNR = append(row.MedianSNR, Quantile(l, 0.5))
+				row.MedianSNR = append(row.MedianSNR, metrics.Quantile(l, 0.5))
 			}
 			row.Success /= float64(n)
 			row.MeanCardinality /= float64(n)
