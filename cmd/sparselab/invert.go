@@ -4,11 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/sparselab/sparselab/kernelext"
@@ -162,46 +160,15 @@ func runInvertCheck(net *invert.Network, store *model.Store, stdout io.Writer) e
 	return nil
 }
 
-func fmtSNR(v float64) string {
-	if math.IsNaN(v) {
-		return "—"
-	}
-	return fmt.Sprintf("%.1f", v)
-}
-
+// printSweep prints the sweep's summary table (the one notebook 02 shows).
 func printSweep(w io.Writer, res *invert.SweepResult) {
-	header := []string{"n₁", "method", "median SNR z / x₁ / x₂ (dB)", "all layers ≥ 60 dB", "mean s₁", "unique", "s/inversion"}
-	var rows [][]string
-	for _, r := range res.Summary() {
-		var snr []string
-		for _, v := range r.MedianSNR {
-			snr = append(snr, fmtSNR(v))
-		}
-		rows = append(rows, []string{fmt.Sprint(r.Width), r.Method, strings.Join(snr, " / "),
-			fmt.Sprintf("%.0f%%", 100*r.Success), fmt.Sprintf("%.0f", r.MeanCardinality),
-			fmt.Sprintf("%.0f%%", 100*r.UniqueFraction), fmt.Sprintf("%.3f", r.MeanSeconds)})
-	}
-	fmt.Fprint(w, kernelext.TextTable(header, rows))
+	fmt.Fprint(w, kernelext.TextTable(gan.SweepSummaryHeader, gan.SweepSummaryRows(res)))
 }
 
+// printInversion prints the inversion experiment's summary table (the one notebook 02 shows).
 func printInversion(w io.Writer, res *invert.InversionResult) {
-	var layers []string
-	for l := range res.Sizes {
-		layers = append(layers, fmt.Sprintf("L%d", l))
-	}
-	header := []string{"method", "median SNR " + strings.Join(layers, " / ") + " (dB)", fmt.Sprintf("image SNR < %.0f dB", res.FailSNR),
-		fmt.Sprintf("same, among the %.0f%% unique samples", 100*res.UniqueFraction()), "s/sample"}
-	var rows [][]string
-	for _, r := range res.Summary() {
-		var snr []string
-		for _, v := range r.MedianSNR {
-			snr = append(snr, fmtSNR(v))
-		}
-		rows = append(rows, []string{r.Method, strings.Join(snr, " / "), fmt.Sprintf("%.0f%%", 100*r.Failures),
-			fmt.Sprintf("%.0f%%", 100*r.FailuresUnique), fmt.Sprintf("%.3f", r.MeanSeconds)})
-	}
 	fmt.Fprintf(w, "mask %s: %d observed pixels of %d; sizes %v\n", res.Mask, res.Observed, res.Sizes[len(res.Sizes)-1], res.Sizes)
-	fmt.Fprint(w, kernelext.TextTable(header, rows))
+	fmt.Fprint(w, kernelext.TextTable(gan.InversionSummaryHeader(res), gan.InversionSummaryRows(res)))
 }
 
 func writeJSON(path string, v any) error {
