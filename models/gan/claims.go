@@ -133,7 +133,7 @@ func SweepClaims(res *invert.SweepResult) []Claim {
 	cs = append(cs, c)
 	// 2.
 	for _, m := range []string{invert.MethodLayeredBP, invert.MethodLatentPursuit} {
-		c := Claim{Statement: fmt.Sprintf("%s recovers every layer exactly for %d ≤ n₁ ≤ %d", m, int(MiddleFromLatent*n0), res.ImageSize),
+		c := Claim{Statement: fmt.Sprintf("%s recovers every layer exactly for %d ≤ n₁ ≤ %d", methodLabel(m), int(MiddleFromLatent*n0), res.ImageSize),
 			Paper: "perfect recovery (Cor. 2), beyond the worst-case bound"}
 		if has(res.Methods, m) && len(middle) > 0 {
 			lowest := math.Inf(1)
@@ -157,7 +157,7 @@ func SweepClaims(res *invert.SweepResult) []Claim {
 			lbp += median[invert.MethodLayeredBP][w][0] / float64(len(large))
 		}
 		c.Checked, c.Holds = true, lp >= lbp-0.5
-		c.Ours = fmt.Sprintf("mean median SNR of z for n₁ ≥ %d: Latent-Pursuit %s, Layered Basis-Pursuit %s", large[0], fmtDB(lp), fmtDB(lbp))
+		c.Ours = fmt.Sprintf("mean median SNR of z for n₁ = %d…%d: Latent-Pursuit %s, Layered Basis-Pursuit %s", large[0], large[len(large)-1], fmtDB(lp), fmtDB(lbp))
 	}
 	cs = append(cs, c)
 	// 4.
