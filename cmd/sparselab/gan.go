@@ -39,6 +39,9 @@ func runGAN(sub string, args []string, stdout, stderr io.Writer) error {
 			dir = "models/gan/weights"
 		}
 		src := filepath.Join(gan.RunDir(store), "last.ckpt")
+		if _, err := os.Stat(src); err != nil {
+			return fmt.Errorf("no GAN training run to export at %s: train one with `sparselab invert gan-train` (same --run_dir): %w", src, err)
+		}
 		dst := filepath.Join(dir, gan.ShippedName)
 		if err := training.ExportWeights(src, dst, map[string]any{"exported_from": src}); err != nil {
 			return err
@@ -86,7 +89,11 @@ func runGAN(sub string, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "wrote %d samples to %s\n", *count, path)
 		return nil
 	}
-	b, choice, err := backend.New(*backendName)
+	choice, err := backend.Pick(*backendName)
+	if err != nil {
+		return err
+	}
+	b, choice, err := backend.New(gan.SafeBackendConfig(choice.Config))
 	if err != nil {
 		return err
 	}

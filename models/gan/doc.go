@@ -15,15 +15,24 @@
 //
 // # Training
 //
-// The non-saturating GAN loss (Goodfellow et al. 2014) with two Adam optimizers (learning rate
-// 2e-4, β₁ = 0.5, β₂ = 0.999, one per network, each updating only its own variables):
+// The non-saturating GAN loss (Goodfellow et al. 2014) with two Adam optimizers (one per
+// network, each updating only its own variables; defaults: learning rate 2e-4 for both, β₁ = 0.5,
+// β₂ = 0.999, ε = 1e-8, DCGAN's choice; --d_learning_rate gives the discriminator its own rate,
+// the two time-scale update rule of Heusel et al. 2017), batch 64:
 //
 //	L_D = softplus(−D(x)) + softplus(D(G(z))),   L_G = softplus(−D(G(z))),
 //
 // both computed from the same batch of fakes and applied simultaneously in one compiled step
 // ([NewTrainer]). Training runs through [models/training] (time budget, atomic resumable
-// checkpoints with both optimizers' state, a clear stop on a NaN loss keeping the last good
-// checkpoint).
+// checkpoints with both networks and both optimizers' state, a clear stop on a NaN loss keeping
+// the last good checkpoint). The seed fixes the weight initialisation, and batch s (the real
+// images and the latent vectors) is a function of the seed and s only, so a resumed run
+// continues exactly as an uninterrupted one would; the learning-rate flags of a resumed run
+// replace the rates stored in the checkpoint.
+//
+// On the pure-Go backend, GoMLX's parallel op scheduler (compute v0.1.2) can deadlock its worker
+// pool on the training graph (independent matrix products each waiting for workers); use
+// `go:ops_sequential` ([SafeBackendConfig]) — the matrix products stay multi-threaded.
 //
 // # Folding BatchNorm
 //

@@ -21,7 +21,7 @@ const ShippedName = "mnist-gan.ckpt"
 // The weights sparselab ships, trained with this package's code (weights/README.md has the
 // command, seed, steps and wall time).
 //
-//go:embed weights
+//go:embed weights/mnist-gan.ckpt
 var shipped embed.FS
 
 // ShippedCheckpoint returns the shipped GAN weights (generator and discriminator, no optimizer

@@ -21,6 +21,10 @@ const (
 	ParamHidden2 = "hidden2"
 	// ParamBeta1 is Adam's β₁ for both players (DCGAN's 0.5).
 	ParamBeta1 = "beta1"
+	// ParamDiscLearningRate is the discriminator's Adam learning rate; 0 means the same as
+	// params.ParamLearningRate (the generator's). A larger value (e.g. 4e-4 with 1e-4 for the
+	// generator) is the two time-scale update rule (Heusel et al. 2017).
+	ParamDiscLearningRate = "d_learning_rate"
 	// ParamEvalEvery is the number of steps between progress evaluations (D(x), D(G(z)), losses
 	// on a fixed batch) and checkpoints of the run's history.
 	ParamEvalEvery = "eval_every"
@@ -53,7 +57,8 @@ func Specs() []params.Spec {
 		params.Spec{Name: ParamHidden1, Default: DefaultHidden1, Help: "first hidden layer size"},
 		params.Spec{Name: ParamHidden2, Default: DefaultHidden2, Help: "second hidden layer size"},
 		params.Spec{Name: params.ParamSteps, Default: 30000, Quick: 20, Help: "training steps (one epoch of MNIST's 60,000 images is 938 steps at batch 64)"},
-		params.Spec{Name: params.ParamLearningRate, Default: DefaultLearningRate, Help: "Adam learning rate of both networks"},
+		params.Spec{Name: params.ParamLearningRate, Default: DefaultLearningRate, Help: "Adam learning rate of the generator (and of the discriminator unless --" + ParamDiscLearningRate + " is set)"},
+		params.Spec{Name: ParamDiscLearningRate, Default: 0.0, Help: "Adam learning rate of the discriminator (0: --" + params.ParamLearningRate + ")"},
 		params.Spec{Name: ParamBeta1, Default: DefaultBeta1, Help: "Adam β₁ of both networks"},
 		params.Spec{Name: params.ParamBatchSize, Default: DefaultBatchSize, Help: "batch size"},
 		params.Spec{Name: params.ParamSeed, Default: 0, Help: "seed of the initialisation, the batch order and the latent draws"},

@@ -86,14 +86,65 @@ func (t *twoPlayers) Clear(scope *model.Scope) error {
 	return t.g.Clear(scope.At(GeneratorScope))
 }
 
+// learningRates returns the generator's and the discriminator's Adam learning rates.
+func learningRates(store *model.Store) (lrG, lrD float64) {
+	lrG = params.MustGet[float64](store, params.ParamLearningRate)
+	lrD = params.MustGet[float64](store, ParamDiscLearningRate)
+	if lrD == 0 {
+		lrD = lrG
+	}
+	return lrG, lrD
+}
+
+// setLearningRates writes the configured learning rates into the optimizers' learning-rate
+// variables when they exist (a resumed checkpoint holds the rates it was trained with, and
+// GoMLX's Adam would keep them): the flags of this run win.
+func setLearningRates(store *model.Store) error {
+	lrG, lrD := learningRates(store)
+	for scope, lr := range map[string]float64{GeneratorScope: lrG, DiscriminatorScope: lrD} {
+		v := store.GetVariable("/" + scope + "/" + optimizer.Scope + "/" + optimizer.ParamLearningRate)
+		if v == nil {
+			continue
+		}
+		old, err := v.Value()
+		if err != nil {
+			return fmt.Errorf("gan: reading the %s learning rate: %w", scope, err)
+		}
+		var t *tensors.Tensor
+		switch old.DType() {
+		case dtypes.Float32:
+			t = tensors.FromValue(float32(lr))
+		case dtypes.Float64:
+			t = tensors.FromValue(lr)
+		default:
+			return fmt.Errorf("gan: the %s learning rate has dtype %s", scope, old.DType())
+		}
+		if err := v.SetValue(t); err != nil {
+			return fmt.Errorf("gan: setting the %s learning rate: %w", scope, err)
+		}
+	}
+	return nil
+}
+
+// SafeBackendConfig returns the backend configuration to train with: "go" becomes
+// "go:ops_sequential", because the pure-Go backend's parallel op scheduler (compute v0.1.2) can
+// deadlock its worker pool on the GAN training graph (seen in about 1 of 4 short runs on 2
+// cores; matrix products stay multi-threaded); other configurations are returned as they are.
+func SafeBackendConfig(config string) string {
+	if config == "go" {
+		return "go:ops_sequential"
+	}
+	return config
+}
+
 // NewTrainer returns the GAN trainer: batches carry the real images [B, 784] in [−1, 1] and the
 // latent vectors [B, n_0]; the reported loss is L_D + L_G; the metrics are L_D, L_G, D(x), D(G(z)).
 func NewTrainer(b compute.Backend, store *model.Store) *train.Trainer {
-	lr := params.MustGet[float64](store, params.ParamLearningRate)
+	lrG, lrD := learningRates(store)
 	beta1 := params.MustGet[float64](store, ParamBeta1)
 	opt := &twoPlayers{
-		d:      optimizer.Adam().LearningRate(lr).Betas(beta1, 0.999).Epsilon(1e-8).Done(),
-		g:      optimizer.Adam().LearningRate(lr).Betas(beta1, 0.999).Epsilon(1e-8).Done(),
+		d:      optimizer.Adam().LearningRate(lrD).Betas(beta1, 0.999).Epsilon(1e-8).Done(),
+		g:      optimizer.Adam().LearningRate(lrG).Betas(beta1, 0.999).Epsilon(1e-8).Done(),
 		losses: map[*graph.Graph][2]*graph.Node{},
 	}
 	modelFn := func(scope *model.Scope, x, z *graph.Node) *graph.Node {
@@ -136,8 +187,12 @@ type TrainReport struct {
 	Last string
 }
 
-// Train trains the GAN configured in store on the MNIST training set, resuming from
-// RunDir/last.ckpt if present. Every ParamEvalEvery steps it measures L_D, L_G, D(x) and
+// Train trains the GAN configured in store on the MNIST training set (pixels scaled to [−1, 1]),
+// resuming from RunDir/last.ckpt if present: the seed fixes the initialisation, batches are
+// drawn as a function of the global step (see doc.go), so a resumed run continues exactly, and
+// the learning rates of store replace those of the checkpoint. A NaN or infinite loss stops
+// training with an error wrapping training.ErrNonFinite and leaves the last checkpoint as it was.
+// On the pure-Go backend create b with SafeBackendConfig. Every ParamEvalEvery steps it measures L_D, L_G, D(x) and
 // D(G(z)) on a fixed batch of 256 real images and latent vectors (inference mode), recorded in
 // the run's history; progress, if set, sees every step and evaluation. limit, if positive, uses
 // only the first limit training images (for tests).
@@ -161,26 +216,23 @@ func Train(b compute.Backend, store *model.Store, command string, limit int, pro
 		return nil, fmt.Errorf("gan: creating the run folder: %w", err)
 	}
 	rep := &TrainReport{Last: filepath.Join(dir, "last.ckpt")}
+	// Seed the weight initialisation (a resumed checkpoint replaces this state).
+	if err := store.SetRNGStateFromSeed(int64(seed)); err != nil {
+		return nil, fmt.Errorf("gan: seeding the initialisation: %w", err)
+	}
 	trainer := NewTrainer(b, store)
-	rng := rand.New(rand.NewPCG(seed, 0x9a))
-	perm := rng.Perm(n)
-	pos := 0
+	src := &batchSource{images: images, n: n, batch: batch, latent: cfg.Latent, seed: seed}
+	first := true
 	next := func() (train.Batch, error) {
-		x := make([]float32, batch*784)
-		for i := range batch {
-			if pos == n {
-				perm, pos = rng.Perm(n), 0
+		if first {
+			// training.Run has loaded the checkpoint, if any: apply this run's learning rates.
+			if err := setLearningRates(store); err != nil {
+				return train.Batch{}, err
 			}
-			copy(x[i*784:(i+1)*784], images[perm[pos]*784:(perm[pos]+1)*784])
-			pos++
+			first = false
 		}
-		z := make([]float32, batch*cfg.Latent)
-		for i := range z {
-			z[i] = float32(rng.NormFloat64())
-		}
-		return train.Batch{Inputs: []*tensors.Tensor{
-			tensors.FromFlatDataAndDimensions(x, batch, 784),
-			tensors.FromFlatDataAndDimensions(z, batch, cfg.Latent)}}, nil
+		x, z := src.batchAt(int(optimizer.GetGlobalStep(store)))
+		return train.Batch{Inputs: []*tensors.Tensor{x, z}}, nil
 	}
 	// Fixed evaluation batch.
 	evalRng := rand.New(rand.NewPCG(seed, 0xe7))
@@ -201,10 +253,11 @@ func Train(b compute.Backend, store *model.Store, command string, limit int, pro
 	if err != nil {
 		return nil, err
 	}
+	lrG, lrD := learningRates(store)
 	meta := map[string]any{
 		"paper": "001", "command": command, "backend": b.Name(), "dataset": "mnist",
 		"seed": int(seed), "train_images": n, "batch_size": batch,
-		"learning_rate": params.MustGet[float64](store, params.ParamLearningRate), "beta1": params.MustGet[float64](store, ParamBeta1),
+		"learning_rate": lrG, "d_learning_rate": lrD, "beta1": params.MustGet[float64](store, ParamBeta1),
 		"latent": cfg.Latent, "hidden1": cfg.Hidden1, "hidden2": cfg.Hidden2,
 	}
 	t0 := time.Now()
@@ -237,6 +290,38 @@ func Train(b compute.Backend, store *model.Store, command string, limit int, pro
 	})
 	rep.Result = res
 	return rep, err
+}
+
+// batchSource draws the training batches as a function of the global step only, so that a run
+// resumed from a checkpoint sees exactly the batches an uninterrupted run would: batch s (s
+// completed steps before it) holds the images at positions s·B, …, s·B+B−1 of the concatenated
+// epoch permutations (epoch e shuffled by PCG(seed, e)), and its latent vectors are drawn from
+// PCG(seed, 2⁶³ + s).
+type batchSource struct {
+	images           []float32
+	n, batch, latent int
+	seed             uint64
+	epoch            int
+	perm             []int
+}
+
+func (b *batchSource) batchAt(step int) (x, z *tensors.Tensor) {
+	xs := make([]float32, b.batch*784)
+	for i := range b.batch {
+		pos := step*b.batch + i
+		if e := pos / b.n; b.perm == nil || e != b.epoch {
+			b.epoch = e
+			b.perm = rand.New(rand.NewPCG(b.seed, uint64(e))).Perm(b.n)
+		}
+		j := b.perm[pos%b.n]
+		copy(xs[i*784:(i+1)*784], b.images[j*784:(j+1)*784])
+	}
+	rng := rand.New(rand.NewPCG(b.seed, 1<<63|uint64(step)))
+	zs := make([]float32, b.batch*b.latent)
+	for i := range zs {
+		zs[i] = float32(rng.NormFloat64())
+	}
+	return tensors.FromFlatDataAndDimensions(xs, b.batch, 784), tensors.FromFlatDataAndDimensions(zs, b.batch, b.latent)
 }
 
 func scalarOf(t *tensors.Tensor) float64 {
