@@ -63,6 +63,23 @@
 //   - latent layer: ẑ = argmin ½‖z‖² under the same constraints with W_1 (the Gaussian prior
 //     z ~ N(0, I) as a maximum a posteriori term; no sign constraint).
 //
+// # Support polishing
+//
+// FISTA and linearized ADMM converge linearly at a rate set by the condition number of the layer's
+// matrix restricted to the support. On the trained MNIST generator with half of the pixels hidden,
+// W_L[O] is square with condition number ≈ 2·10⁴, and 5000 iterations stop at ≈ 70 dB: the
+// true zeros of x̂_{L−1} come out at ≈ 1e-4 relative, enter the detected support and force wrong
+// equalities on the layer below, so the whole inversion fails (74% of 100 samples, 80% of those
+// meeting the uniqueness conditions). Unless Settings.NoPolish, each layer estimate of either
+// pursuit is therefore refined by a finite step: with Ŝ its detected support, the layer's
+// equations (W·x + b)[rows] = target are solved by least squares on the columns Ŝ (all columns for
+// the dense latent layer), and the result replaces x̂ when that restricted system has full column
+// rank (a unique solution), the solution is non-negative and it violates the layer's equalities
+// and inequalities no more than x̂. When Ŝ's solution does not fit and the system has as many
+// equations as unknowns, all the columns are tried the same way. Polishing changes no solution of
+// the problems above; it removes the solvers' error floor (spurious support entries come out as
+// exact zeros) and leaves an estimate it cannot improve untouched.
+//
 // # Oracle and debiasing
 //
 // [Oracle] knows the true supports S_i and estimates the values by restricted least squares from

@@ -54,6 +54,10 @@ type Settings struct {
 	// Debias adds the final debiasing step: the supports of x̂_1 … x̂_{L−1} found are frozen and ẑ
 	// is refitted by least squares through the whole network ([Debias]).
 	Debias bool
+	// NoPolish turns off support polishing: by default every layer estimate of either pursuit is
+	// refined by solving its equations exactly on the detected support when that restricted
+	// problem has one solution and the result fits better (package documentation).
+	NoPolish bool
 }
 
 func (s *Settings) withDefaults() (Settings, error) {
@@ -333,6 +337,9 @@ func LayeredBasisPursuit(net *Network, y []float64, mask []bool, s *Settings) (*
 		for j := range x {
 			x[j] = max(x[j], 0)
 		}
+		if !set.NoPolish && len(rows) > 0 {
+			x = polishLayer(layer.W, rows, target, nil, nil, x, set.SupportThreshold, true, false)
+		}
 		est.Layers[i] = x
 		rows = SupportOf(x, set.SupportThreshold)
 		prev := &net.Layers[i-1]
@@ -409,6 +416,11 @@ func LatentPursuit(net *Network, y []float64, mask []bool, s *Settings) (*Estima
 	fr := fp.solve(set.FISTAIterations, set.FISTATolerance)
 	est.Iterations += fr.iterations
 	est.Layers[L-1] = fr.x
+	if !set.NoPolish {
+		if t, err := p.invertedTarget(fn); err == nil {
+			est.Layers[L-1] = polishLayer(last.W, p.obs, t, nil, nil, fr.x, set.SupportThreshold, L > 1, L == 1)
+		}
+	}
 	for i := L - 2; i >= 0; i-- {
 		next := est.Layers[i+1]
 		support := SupportOf(next, set.SupportThreshold)
@@ -437,6 +449,21 @@ func LatentPursuit(net *Network, y []float64, mask []bool, s *Settings) (*Estima
 			for j := range x {
 				x[j] = max(x[j], 0)
 			}
+		}
+		if !set.NoPolish {
+			inSupport := make([]bool, out)
+			t := make([]float64, len(support))
+			for a, j := range support {
+				inSupport[j], t[a] = true, lo[j]
+			}
+			var off []int
+			var offHi []float64
+			for j := range out {
+				if !inSupport[j] {
+					off, offHi = append(off, j), append(offHi, hi[j])
+				}
+			}
+			x = polishLayer(layer.W, support, t, off, offHi, x, set.SupportThreshold, i > 0, i == 0)
 		}
 		est.Layers[i] = x
 	}
