@@ -33,11 +33,8 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		sub, args = args[0], args[1:]
 	}
 	fs := newFlagSet("aae "+sub, "aae train|eval|atoms|decompose|traverse|superres|export|info [flags]  (flags have the notebook's names)", stderr)
-	store, err := params.NewStore(aae.Specs()...)
+	store, err := paramFlags(fs, aae.Specs()...)
 	if err != nil {
-		return err
-	}
-	if err := params.RegisterFlags(fs, store); err != nil {
 		return err
 	}
 	backendName := fs.String("backend", "", "GoMLX backend (default: $GOMLX_BACKEND or the best available)")

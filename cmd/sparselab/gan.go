@@ -18,11 +18,8 @@ import (
 // runGAN implements `sparselab invert gan-train|gan-sample|gan-export|gan-info`.
 func runGAN(sub string, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("invert "+sub, "invert gan-train|gan-sample|gan-export|gan-info [flags]", stderr)
-	store, err := params.NewStore(gan.Specs()...)
+	store, err := paramFlags(fs, gan.Specs()...)
 	if err != nil {
-		return err
-	}
-	if err := params.RegisterFlags(fs, store); err != nil {
 		return err
 	}
 	backendName := fs.String("backend", "", "GoMLX backend (default: $GOMLX_BACKEND or the best available)")

@@ -39,11 +39,8 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("unknown invert sub-command %q: want sweep, run, check, gan-train, gan-sample, gan-export or gan-info", sub)
 	}
 	fs := newFlagSet("invert "+sub, invertSynopsis, stderr)
-	store, err := params.NewStore(gan.ExperimentSpecs()...)
+	store, err := paramFlags(fs, gan.ExperimentSpecs()...)
 	if err != nil {
-		return err
-	}
-	if err := params.RegisterFlags(fs, store); err != nil {
 		return err
 	}
 	backendName := fs.String("backend", "", "GoMLX backend for gradient descent (default: $GOMLX_BACKEND or the best available)")

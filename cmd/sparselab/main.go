@@ -13,6 +13,9 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sparselab/sparselab/models/params"
 )
 
 // command is one sub-command of the CLI.
@@ -105,6 +108,19 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// paramFlags returns a store holding the hyperparameters specs, each registered as a flag of fs
+// (the notebooks' parameter names).
+func paramFlags(fs *flag.FlagSet, specs ...params.Spec) (*model.Store, error) {
+	store, err := params.NewStore(specs...)
+	if err != nil {
+		return nil, err
+	}
+	if err := params.RegisterFlags(fs, store); err != nil {
+		return nil, err
+	}
+	return store, nil
 }
 
 // parse parses fs, turning a usage error into errUsage (the usage text is already printed).

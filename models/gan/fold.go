@@ -88,18 +88,34 @@ func vector(get func(string) *tensors.Tensor, path string, n int) ([]float64, er
 	if t.Shape().Size() != n && n >= 0 {
 		return nil, fmt.Errorf("variable %s has %d values, want %d", path, t.Shape().Size(), n)
 	}
-	var out []float64
+	if dt := t.DType(); dt != dtypes.Float32 && dt != dtypes.Float64 {
+		return nil, fmt.Errorf("variable %s has dtype %s, want a float", path, dt)
+	}
+	return asFloat64s(t), nil
+}
+
+// asFloat64s returns the values of a float32, float64 or int64 tensor as float64 (nil for other
+// dtypes).
+func asFloat64s(t *tensors.Tensor) []float64 {
 	switch t.DType() {
 	case dtypes.Float32:
-		for _, v := range tensors.MustCopyFlatData[float32](t) {
-			out = append(out, float64(v))
+		in := tensors.MustCopyFlatData[float32](t)
+		out := make([]float64, len(in))
+		for i, v := range in {
+			out[i] = float64(v)
 		}
+		return out
 	case dtypes.Float64:
-		out = tensors.MustCopyFlatData[float64](t)
-	default:
-		return nil, fmt.Errorf("variable %s has dtype %s, want a float", path, t.DType())
+		return tensors.MustCopyFlatData[float64](t)
+	case dtypes.Int64:
+		in := tensors.MustCopyFlatData[int64](t)
+		out := make([]float64, len(in))
+		for i, v := range in {
+			out[i] = float64(v)
+		}
+		return out
 	}
-	return out, nil
+	return nil
 }
 
 func fold(get func(string) *tensors.Tensor) (*invert.Network, error) {

@@ -77,17 +77,7 @@ func TestTrainResumeFold(t *testing.T) {
 		for i := range z {
 			z[i] = float32(rng.NormFloat64())
 		}
-		exec, err := model.NewExec(b, store2, func(scope *model.Scope, z *graph.Node) *graph.Node {
-			return Generator(scope.In(GeneratorScope), z)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Call(tensors.FromFlatDataAndDimensions(z, n, DefaultLatent))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := tensors.MustCopyFlatData[float32](out[0])
+		got := generateOnGraph(t, b, store2, z, n)
 		for i := range n {
 			z64 := make([]float64, DefaultLatent)
 			for j := range z64 {
@@ -129,4 +119,21 @@ func TestFoldErrors(t *testing.T) {
 		t.Log(err)
 	}
 	_ = training.Settings{}
+}
+
+// generateOnGraph runs the GoMLX generator of store (inference mode) on n latent vectors z
+// (row-major [n, DefaultLatent]) and returns the images, row-major [n, 784].
+func generateOnGraph(t *testing.T, b compute.Backend, store *model.Store, z []float32, n int) []float32 {
+	t.Helper()
+	exec, err := model.NewExec(b, store, func(scope *model.Scope, z *graph.Node) *graph.Node {
+		return Generator(scope.In(GeneratorScope), z)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Call(tensors.FromFlatDataAndDimensions(z, n, DefaultLatent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tensors.MustCopyFlatData[float32](out[0])
 }

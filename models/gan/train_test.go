@@ -11,10 +11,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 	"github.com/sparselab/sparselab/models/backend"
 	"github.com/sparselab/sparselab/models/backend/backendtest"
 	"github.com/sparselab/sparselab/models/params"
@@ -28,24 +25,6 @@ func forEachTrainingBackend(t *testing.T, fn func(t *testing.T, b compute.Backen
 	for _, name := range backend.Available() {
 		t.Run(name, func(t *testing.T) { fn(t, backendtest.Get(t, SafeBackendConfig(name)), name) })
 	}
-}
-
-// floats returns a checkpoint variable's values as float64 (nil for other dtypes).
-func floats(t *tensors.Tensor) []float64 {
-	var out []float64
-	switch t.DType() {
-	case dtypes.Float32:
-		for _, v := range tensors.MustCopyFlatData[float32](t) {
-			out = append(out, float64(v))
-		}
-	case dtypes.Float64:
-		out = tensors.MustCopyFlatData[float64](t)
-	case dtypes.Int64:
-		for _, v := range tensors.MustCopyFlatData[int64](t) {
-			out = append(out, float64(v))
-		}
-	}
-	return out
 }
 
 // TestResumeIsExact: 3 steps, a checkpoint, then 3 more steps in a new trainer give the same
@@ -82,9 +61,9 @@ func TestResumeIsExact(t *testing.T) {
 			if strings.HasPrefix(e.Path, "/metrics/") || strings.Contains(e.Path, "#") {
 				continue // moving-average display metrics and the unused random state
 			}
-			fa, fc := floats(a.Value(e.Path)), []float64(nil)
+			fa, fc := asFloat64s(a.Value(e.Path)), []float64(nil)
 			if v := c.Value(e.Path); v != nil {
-				fc = floats(v)
+				fc = asFloat64s(v)
 			}
 			if len(fa) != len(fc) {
 				t.Errorf("%s: %d values uninterrupted, %d resumed", e.Path, len(fa), len(fc))
@@ -277,17 +256,7 @@ func TestShippedWeights(t *testing.T) {
 		if err := c.Apply(store); err != nil {
 			t.Fatal(err)
 		}
-		exec, err := model.NewExec(b, store, func(scope *model.Scope, z *graph.Node) *graph.Node {
-			return Generator(scope.In(GeneratorScope), z)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Call(tensors.FromFlatDataAndDimensions(z, n, DefaultLatent))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := tensors.MustCopyFlatData[float32](out[0])
+		got := generateOnGraph(t, b, store, z, n)
 		for i := range n {
 			for j, want := range host[i] {
 				if g := float64(got[i*784+j]); math.Abs(g-want) > 1e-4*(1+math.Abs(want)) {
