@@ -99,23 +99,21 @@ func vector(get func(string) *tensors.Tensor, path string, n int) ([]float64, er
 func asFloat64s(t *tensors.Tensor) []float64 {
 	switch t.DType() {
 	case dtypes.Float32:
-		in := tensors.MustCopyFlatData[float32](t)
-		out := make([]float64, len(in))
-		for i, v := range in {
-			out[i] = float64(v)
-		}
-		return out
+		return widen(tensors.MustCopyFlatData[float32](t))
 	case dtypes.Float64:
 		return tensors.MustCopyFlatData[float64](t)
 	case dtypes.Int64:
-		in := tensors.MustCopyFlatData[int64](t)
-		out := make([]float64, len(in))
-		for i, v := range in {
-			out[i] = float64(v)
-		}
-		return out
+		return widen(tensors.MustCopyFlatData[int64](t))
 	}
 	return nil
+}
+
+func widen[T float32 | int64](in []T) []float64 {
+	out := make([]float64, len(in))
+	for i, v := range in {
+		out[i] = float64(v)
+	}
+	return out
 }
 
 func fold(get func(string) *tensors.Tensor) (*invert.Network, error) {
