@@ -7,6 +7,7 @@ package autoenc
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
@@ -61,6 +62,9 @@ func (a *Autoencoder) Train(images *datasets.Images, s Settings) (*training.Resu
 	if s.BatchSize <= 0 {
 		s.BatchSize = 64
 	}
+	if math.IsNaN(s.LearningRate) || math.IsInf(s.LearningRate, 0) {
+		return nil, fmt.Errorf("autoenc: the learning rate is %v: give a positive number (e.g. 1e-4)", s.LearningRate)
+	}
 	if s.LearningRate <= 0 {
 		s.LearningRate = 1e-3
 	}
@@ -85,6 +89,10 @@ func (a *Autoencoder) Train(images *datasets.Images, s Settings) (*training.Resu
 		return train.Batch{Inputs: []*tensors.Tensor{t}}, nil
 	}
 	ts := s.Training
+	if ts.LearningRates == nil {
+		// A resumed checkpoint holds the rate it was trained with: this run's setting wins.
+		ts.LearningRates = map[string]float64{"": s.LearningRate}
+	}
 	if s.Validation != nil && ts.Eval == nil {
 		val := s.Validation
 		ts.Eval = func() (map[string]float64, error) {

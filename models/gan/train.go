@@ -96,36 +96,6 @@ func learningRates(store *model.Store) (lrG, lrD float64) {
 	return lrG, lrD
 }
 
-// setLearningRates writes the configured learning rates into the optimizers' learning-rate
-// variables when they exist (a resumed checkpoint holds the rates it was trained with, and
-// GoMLX's Adam would keep them): the flags of this run win.
-func setLearningRates(store *model.Store) error {
-	lrG, lrD := learningRates(store)
-	for scope, lr := range map[string]float64{GeneratorScope: lrG, DiscriminatorScope: lrD} {
-		v := store.GetVariable("/" + scope + "/" + optimizer.Scope + "/" + optimizer.ParamLearningRate)
-		if v == nil {
-			continue
-		}
-		old, err := v.Value()
-		if err != nil {
-			return fmt.Errorf("gan: reading the %s learning rate: %w", scope, err)
-		}
-		var t *tensors.Tensor
-		switch old.DType() {
-		case dtypes.Float32:
-			t = tensors.FromValue(float32(lr))
-		case dtypes.Float64:
-			t = tensors.FromValue(lr)
-		default:
-			return fmt.Errorf("gan: the %s learning rate has dtype %s", scope, old.DType())
-		}
-		if err := v.SetValue(t); err != nil {
-			return fmt.Errorf("gan: setting the %s learning rate: %w", scope, err)
-		}
-	}
-	return nil
-}
-
 // SafeBackendConfig returns the backend configuration to train with: "go" becomes
 // "go:ops_sequential", because the pure-Go backend's parallel op scheduler (compute v0.1.2) can
 // deadlock its worker pool on the GAN training graph (seen in about 1 of 4 short runs on 2
@@ -209,6 +179,9 @@ func Train(b compute.Backend, store *model.Store, command string, limit int, pro
 	if batch < 2 || batch > n {
 		return nil, fmt.Errorf("--%s %d must be between 2 and the %d training images", params.ParamBatchSize, batch, n)
 	}
+	if g, d := learningRates(store); !(g > 0 && d > 0) || math.IsInf(g, 0) || math.IsInf(d, 0) {
+		return nil, fmt.Errorf("the learning rates (--%s %v, --%s %v) must be positive numbers", params.ParamLearningRate, g, ParamDiscLearningRate, d)
+	}
 	cfg := ConfigFrom(store)
 	seed := uint64(params.MustGet[int](store, params.ParamSeed))
 	dir := RunDir(store)
@@ -222,15 +195,7 @@ func Train(b compute.Backend, store *model.Store, command string, limit int, pro
 	}
 	trainer := NewTrainer(b, store)
 	src := &batchSource{images: images, n: n, batch: batch, latent: cfg.Latent, seed: seed}
-	first := true
 	next := func() (train.Batch, error) {
-		if first {
-			// training.Run has loaded the checkpoint, if any: apply this run's learning rates.
-			if err := setLearningRates(store); err != nil {
-				return train.Batch{}, err
-			}
-			first = false
-		}
 		x, z := src.batchAt(int(optimizer.GetGlobalStep(store)))
 		return train.Batch{Inputs: []*tensors.Tensor{x, z}}, nil
 	}
@@ -268,6 +233,8 @@ func Train(b compute.Backend, store *model.Store, command string, limit int, pro
 		EvalEvery:      params.MustGet[int](store, ParamEvalEvery),
 		Meta:           meta,
 		LogEvery:       10,
+		// A resumed checkpoint holds the rates it was trained with: this run's flags win.
+		LearningRates: map[string]float64{GeneratorScope: lrG, DiscriminatorScope: lrD},
 		Eval: func() (map[string]float64, error) {
 			outs, err := evalExec.Call(tensors.FromFlatDataAndDimensions(ex, evalN, 784), tensors.FromFlatDataAndDimensions(ez, evalN, cfg.Latent))
 			if err != nil {

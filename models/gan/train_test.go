@@ -85,9 +85,9 @@ func TestResumeIsExact(t *testing.T) {
 	})
 }
 
-// TestNaNStopsKeepingCheckpoint: a resumed run whose learning rate is NaN (the flag overrides
-// the rate stored in the checkpoint) stops on the first non-finite loss with ErrNonFinite, and
-// the checkpoint of the good run is left as it was.
+// TestNaNStopsKeepingCheckpoint: a resumed run whose learning rate is absurdly large (1e38; the
+// flag overrides the rate stored in the checkpoint) overflows the weights and stops on the first
+// non-finite loss with ErrNonFinite, and the checkpoint of the good run is left as it was.
 func TestNaNStopsKeepingCheckpoint(t *testing.T) {
 	forEachTrainingBackend(t, func(t *testing.T, b compute.Backend, name string) {
 		dir := t.TempDir()
@@ -104,7 +104,7 @@ func TestNaNStopsKeepingCheckpoint(t *testing.T) {
 			t.Fatal(err)
 		}
 		store = quickStore(t, dir)
-		for k, v := range map[string]string{params.ParamSteps: "8", params.ParamLearningRate: "NaN"} {
+		for k, v := range map[string]string{params.ParamSteps: "8", params.ParamLearningRate: "1e38"} {
 			if err := params.Set(store, k, v); err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +116,7 @@ func TestNaNStopsKeepingCheckpoint(t *testing.T) {
 		if !strings.Contains(err.Error(), ckpt) {
 			t.Errorf("error %q does not name the kept checkpoint %s", err, ckpt)
 		}
-		// Step 3 updates with a NaN rate; step 4's loss is the first NaN.
+		// Step 3 updates with the huge rate; step 4's loss is the first non-finite one.
 		if rep.Result.EndStep != 4 {
 			t.Errorf("stopped at step %d, want 4", rep.Result.EndStep)
 		}
@@ -303,5 +303,33 @@ func TestIsolatedBright(t *testing.T) {
 	img[20*28+21] = -0.2
 	if got, want := isolatedBright(img), 1.0/784; got != want {
 		t.Errorf("isolatedBright = %g, want %g", got, want)
+	}
+}
+
+// TestBadLearningRateIsRefused: a learning rate that is not a positive number is refused before
+// any training, with an error naming the flags.
+func TestBadLearningRateIsRefused(t *testing.T) {
+	b, _, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ flag, value string }{
+		{params.ParamLearningRate, "NaN"},
+		{params.ParamLearningRate, "-1e-4"},
+		{ParamDiscLearningRate, "+Inf"},
+		{ParamDiscLearningRate, "-2e-4"},
+	} {
+		dir := t.TempDir()
+		store := quickStore(t, dir)
+		if err := params.Set(store, tc.flag, tc.value); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Train(b, store, "test", 256, nil)
+		if err == nil || !strings.Contains(err.Error(), "--"+params.ParamLearningRate) {
+			t.Errorf("--%s %s: want an error naming the learning-rate flags, got %v", tc.flag, tc.value, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "last.ckpt")); err == nil {
+			t.Errorf("--%s %s: a checkpoint was written", tc.flag, tc.value)
+		}
 	}
 }

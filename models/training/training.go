@@ -14,9 +14,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/sparselab/sparselab/models/backend"
@@ -44,6 +47,12 @@ type Settings struct {
 	LogEvery int
 	// Callback, if set, is called after every step and every validation; returning false stops.
 	Callback func(p Progress) bool
+	// LearningRates maps an optimizer's scope ("" for the root scope, e.g. "generator" for a
+	// scoped one) to the learning rate of this run. GoMLX's optimizers keep their learning rate in
+	// a variable, which a checkpoint saves: without this, a resumed run would silently keep the
+	// checkpoint's rate whatever it was asked for. Run writes these rates into the resumed
+	// variables (see [SetLearningRate]); a fresh run's optimizers take their rates when built.
+	LearningRates map[string]float64
 }
 
 // Progress is what the callback sees.
@@ -95,6 +104,40 @@ func Resume(trainer *train.Trainer, path string) (int, error) {
 	return int(optimizer.GetGlobalStep(trainer.Store())), nil
 }
 
+// SetLearningRate writes lr into the learning-rate variable of the optimizer under scope ("" for
+// the root scope) and reports whether the store had that variable (it has one once the training
+// graph was built or a checkpoint holding it was loaded).
+func SetLearningRate(store *model.Store, scope string, lr float64) (bool, error) {
+	path := "/" + optimizer.Scope + "/" + optimizer.ParamLearningRate
+	if scope != "" {
+		path = "/" + strings.Trim(scope, "/") + path
+	}
+	v := store.GetVariable(path)
+	if v == nil {
+		return false, nil
+	}
+	if math.IsNaN(lr) || math.IsInf(lr, 0) || lr <= 0 {
+		return true, fmt.Errorf("training: learning rate %v for %s must be a positive number", lr, path)
+	}
+	old, err := v.Value()
+	if err != nil {
+		return true, fmt.Errorf("training: reading %s: %w", path, err)
+	}
+	var t *tensors.Tensor
+	switch old.DType() {
+	case dtypes.Float32:
+		t = tensors.FromValue(float32(lr))
+	case dtypes.Float64:
+		t = tensors.FromValue(lr)
+	default:
+		return true, fmt.Errorf("training: %s has dtype %s, expected a float", path, old.DType())
+	}
+	if err := v.SetValue(t); err != nil {
+		return true, fmt.Errorf("training: setting %s: %w", path, err)
+	}
+	return true, nil
+}
+
 // Run trains with batches from next until the settings' bounds are reached. next must return a
 // fresh batch each call (the trainer takes ownership of its tensors). If CheckpointPath names an
 // existing checkpoint, training resumes from it.
@@ -111,6 +154,11 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 	start, err := Resume(trainer, s.CheckpointPath)
 	if err != nil {
 		return nil, err
+	}
+	for scope, lr := range s.LearningRates {
+		if _, err := SetLearningRate(trainer.Store(), scope, lr); err != nil {
+			return nil, err
+		}
 	}
 	if start == 0 {
 		// No checkpoint, but the store may hold weights loaded elsewhere (e.g. shipped weights)

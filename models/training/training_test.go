@@ -196,3 +196,79 @@ func TestExportWeightsKeepsOnlyTrainable(t *testing.T) {
 		t.Errorf("weights after loading the export %v, trained %v", w2, w)
 	}
 }
+
+// TestResumedRunUsesItsOwnLearningRate: the checkpoint holds the optimizer's learning-rate
+// variable; Settings.LearningRates makes the resumed run use the rate it was given (Adam moves each
+// weight by about the learning rate per step), without it the checkpoint's rate silently stays.
+func TestResumedRunUsesItsOwnLearningRate(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		rates   map[string]float64
+		wantLR  float64
+		maxMove float64
+	}{
+		{"flag wins", map[string]float64{"": 1e-4}, 1e-4, 3e-4},
+		{"checkpoint's rate without LearningRates", nil, 0.05, math.Inf(1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ckpt := filepath.Join(t.TempDir(), "lin.ckpt")
+			if _, err := Run(newTrainer(t, 0.05), batches(), Settings{Steps: 5, CheckpointPath: ckpt}); err != nil {
+				t.Fatal(err)
+			}
+			tr := newTrainer(t, 1e-4)
+			if _, err := Resume(tr, ckpt); err != nil {
+				t.Fatal(err)
+			}
+			before := weights(t, tr)
+			if _, err := Run(tr, batches(), Settings{Steps: 6, CheckpointPath: ckpt, LearningRates: tc.rates}); err != nil {
+				t.Fatal(err)
+			}
+			v := tr.Store().GetVariable("/" + optimizer.Scope + "/" + optimizer.ParamLearningRate)
+			if v == nil {
+				t.Fatal("no learning-rate variable after training")
+			}
+			if got := toFloat(t, v.MustValue().Value()); math.Abs(got-tc.wantLR) > 1e-9 {
+				t.Errorf("learning rate after resume = %g, want %g", got, tc.wantLR)
+			}
+			after := weights(t, tr)
+			for i := range after {
+				if d := math.Abs(float64(after[i] - before[i])); d > tc.maxMove {
+					t.Errorf("weight %d moved by %g in one step, more than %g for the learning rate %g", i, d, tc.maxMove, tc.wantLR)
+				}
+			}
+		})
+	}
+}
+
+func TestSetLearningRate(t *testing.T) {
+	tr := newTrainer(t, 0.05)
+	if ok, err := SetLearningRate(tr.Store(), "", 1e-3); ok || err != nil {
+		t.Errorf("before any graph: SetLearningRate = %v, %v; want false, nil", ok, err)
+	}
+	if _, err := Run(tr, batches(), Settings{Steps: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := SetLearningRate(tr.Store(), "", 1e-3); !ok || err != nil {
+		t.Errorf("SetLearningRate = %v, %v; want true, nil", ok, err)
+	}
+	if ok, _ := SetLearningRate(tr.Store(), "generator", 1e-3); ok {
+		t.Error("found a learning rate under a scope that has no optimizer")
+	}
+	for _, bad := range []float64{math.NaN(), math.Inf(1), 0, -1e-3} {
+		if _, err := SetLearningRate(tr.Store(), "", bad); err == nil || !strings.Contains(err.Error(), "learning rate") {
+			t.Errorf("SetLearningRate(%v): want an error naming the learning rate, got %v", bad, err)
+		}
+	}
+}
+
+func toFloat(t *testing.T, v any) float64 {
+	t.Helper()
+	switch x := v.(type) {
+	case float32:
+		return float64(x)
+	case float64:
+		return x
+	}
+	t.Fatalf("learning rate of type %T", v)
+	return 0
+}

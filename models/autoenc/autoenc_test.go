@@ -1,0 +1,75 @@
+package autoenc
+
+import (
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sparselab/sparselab/datasets"
+	"github.com/sparselab/sparselab/models/backend"
+	"github.com/sparselab/sparselab/models/training"
+)
+
+// tinyImages is 8 random-looking 4×4 grayscale images in [0, 1].
+func tinyImages() *datasets.Images {
+	px := make([]float32, 8*16)
+	for i := range px {
+		px[i] = float32((i*37)%17) / 16
+	}
+	return &datasets.Images{Name: "tiny", N: 8, Height: 4, Width: 4, Channels: 1, Pixels: px}
+}
+
+// dense is x ↦ reshape(W·flatten(x) + b).
+func dense(scope *model.Scope, x *graph.Node) *graph.Node {
+	flat := graph.Reshape(x, x.Shape().Dimensions[0], 16)
+	y := layers.Dense(scope.In("dense"), flat, true, 16)
+	return graph.Reshape(y, x.Shape().Dimensions...)
+}
+
+func TestTrainLearningRates(t *testing.T) {
+	b, _, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(t.TempDir(), "tiny.ckpt")
+	ae := New(b, nil, dense)
+	res, err := ae.Train(tinyImages(), Settings{BatchSize: 4, LearningRate: 1e-2, Training: training.Settings{Steps: 40, CheckpointPath: ckpt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, last := res.Losses[0].Loss, res.Losses[len(res.Losses)-1].Loss; !(last < first) {
+		t.Errorf("loss did not fall: %g → %g", first, last)
+	}
+	// A resumed run trains at the rate it is given, not the checkpoint's.
+	ae2 := New(b, nil, dense)
+	if _, err := ae2.Train(tinyImages(), Settings{BatchSize: 4, LearningRate: 1e-5, Training: training.Settings{Steps: 41, CheckpointPath: ckpt}}); err != nil {
+		t.Fatal(err)
+	}
+	v := ae2.Store.GetVariable("/optimizers/learning_rate")
+	if v == nil {
+		t.Fatal("no learning-rate variable")
+	}
+	if got := v.MustValue().Value(); math.Abs(toF64(got)-1e-5) > 1e-12 {
+		t.Errorf("resumed run's learning rate = %v, want 1e-5", got)
+	}
+	for _, bad := range []float64{math.NaN(), math.Inf(1)} {
+		_, err := New(b, nil, dense).Train(tinyImages(), Settings{LearningRate: bad, BatchSize: 4, Training: training.Settings{Steps: 1}})
+		if err == nil || !strings.Contains(err.Error(), "learning rate") {
+			t.Errorf("learning rate %v: want an error naming it, got %v", bad, err)
+		}
+	}
+}
+
+func toF64(v any) float64 {
+	switch x := v.(type) {
+	case float32:
+		return float64(x)
+	case float64:
+		return x
+	}
+	return math.NaN()
+}
