@@ -83,7 +83,8 @@ func Train(b compute.Backend, store *model.Store, command string, progress func(
 		"dataset": params.MustGet[string](store, ParamDataset), "aggregation": params.MustGet[string](store, ParamAggregation),
 		"channels": params.MustGet[int](store, ParamChannels), "seed": params.MustGet[int](store, params.ParamSeed),
 		"train_images": splits.Train.N, "batch_size": params.MustGet[int](store, params.ParamBatchSize),
-		"learning_rate": params.MustGet[float64](store, params.ParamLearningRate),
+		"learning_rate":    params.MustGet[float64](store, params.ParamLearningRate),
+		"latent_batchnorm": params.MustGet[bool](store, ParamLatentBatchNorm),
 	}
 	t0 := time.Now()
 	var saveErr error
@@ -205,6 +206,9 @@ func startFromShipped(store *model.Store, lastCkpt string) error {
 	}
 	if ch, ok := c.Header.Meta["channels"].(float64); !ok || int(ch) != params.MustGet[int](store, ParamChannels) {
 		return nil // other sizes than the shipped model's
+	}
+	if params.MustGet[bool](store, ParamLatentBatchNorm) != hasLatentBatchNorm(c) {
+		return nil // another architecture than the shipped model's
 	}
 	if err := c.Apply(store); err != nil {
 		return err

@@ -2,9 +2,13 @@ package aae
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/sparselab/sparselab/models/autoenc"
 	"github.com/sparselab/sparselab/models/params"
 	"github.com/sparselab/sparselab/models/training"
 )
@@ -40,5 +44,91 @@ func TestStartFromShipped(t *testing.T) {
 		} else if step != 0 || histErr == nil {
 			t.Errorf("from scratch: global step %d, history error %v; want 0 and no history", step, histErr)
 		}
+	}
+}
+
+// TestLatentBatchNorm: the option adds running statistics but no trainable parameter; exported
+// weights carry it, and LoadWeights switches it on (or off) from the weights, so a store without
+// the flag reproduces the trained model's reconstructions; a run with the option does not start
+// from the shipped weights (another architecture).
+func TestLatentBatchNorm(t *testing.T) {
+	b := goBackend(t)
+	dir := t.TempDir()
+	store := tinyStore("max")
+	store.SetParam(ParamLatentBatchNorm, true)
+	fn := func(scope *model.Scope, x *graph.Node) *graph.Node { return New(scope, x).Done() }
+	ae := autoenc.New(b, store, fn)
+	ckpt := filepath.Join(dir, "last.ckpt")
+	images := testImages(8)
+	if _, err := ae.Train(images, autoenc.Settings{BatchSize: 4, LearningRate: 1e-3,
+		Training: training.Settings{Steps: 6, CheckpointPath: ckpt}}); err != nil {
+		t.Fatal(err)
+	}
+	mean := store.GetVariable("/encoder/" + LatentBatchNormScope + "/running_mean")
+	if mean == nil {
+		t.Fatal("no running mean of the latent batch normalisation")
+	}
+	moved := false
+	for _, v := range mean.MustValue().Value().([]float32) {
+		moved = moved || v != 0
+	}
+	if !moved {
+		t.Error("the running mean did not move during training")
+	}
+	for v := range store.IterVariables() {
+		if strings.Contains(v.Path(), LatentBatchNormScope) && v.Trainable {
+			t.Errorf("trainable variable %s: the latent batch normalisation has no scale or offset", v.Path())
+		}
+	}
+	want, err := ae.Reconstruct(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exported := filepath.Join(dir, "exported.ckpt")
+	if err := training.ExportWeights(ckpt, exported, nil); err != nil {
+		t.Fatal(err)
+	}
+	store2 := tinyStore("max") // no flag: the weights decide
+	if _, err := LoadWeights(store2, exported); err != nil {
+		t.Fatal(err)
+	}
+	if !model.GetParamOr(store2.RootScope(), ParamLatentBatchNorm, false) {
+		t.Fatal("LoadWeights did not switch the latent batch normalisation on")
+	}
+	got, err := autoenc.New(b, store2, fn).Reconstruct(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(got, want); d > 1e-6 {
+		t.Errorf("reconstructions from the exported weights differ by %g", d)
+	}
+	// Weights without it switch it off.
+	store3, err := params.NewStore(Specs()...) // the shipped MNIST MAX-AAE
+	if err != nil {
+		t.Fatal(err)
+	}
+	store3.SetParam(ParamLatentBatchNorm, true)
+	if _, err := LoadWeights(store3, ""); err != nil {
+		t.Fatal(err)
+	}
+	if model.GetParamOr(store3.RootScope(), ParamLatentBatchNorm, true) {
+		t.Error("shipped weights (no latent batch normalisation) left the option on")
+	}
+	// Training with the option does not start from the shipped weights.
+	ps, err := params.NewStore(Specs()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := params.Set(ps, ParamLatentBatchNorm, "true"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Resolve(ps); err != nil {
+		t.Fatal(err)
+	}
+	if err := startFromShipped(ps, filepath.Join(t.TempDir(), "last.ckpt")); err != nil {
+		t.Fatal(err)
+	}
+	if step := optimizer.GetGlobalStep(ps); step != 0 {
+		t.Errorf("a run with the latent batch normalisation started from the shipped weights (step %d)", step)
 	}
 }

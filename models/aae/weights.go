@@ -36,18 +36,40 @@ func Shipped(dataset, aggregation string) (*training.Checkpoint, error) {
 
 // LoadWeights loads weights into store: from path if it is not empty, else the shipped weights
 // of the store's dataset and aggregation.
+//
+// The latent batch normalisation ([ParamLatentBatchNorm]) follows the weights: it is switched on
+// when they hold its running statistics, off when they do not.
 func LoadWeights(store *model.Store, path string) (*training.Checkpoint, error) {
+	var c *training.Checkpoint
+	var err error
 	if path != "" {
-		return training.LoadCheckpoint(store, path)
+		if c, err = training.LoadCheckpoint(store, path); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := Resolve(store); err != nil {
+			return nil, err
+		}
+		c, err = Shipped(model.GetParamOr(store.RootScope(), ParamDataset, "mnist"), model.GetParamOr(store.RootScope(), ParamAggregation, DefaultAggregation))
+		if err != nil {
+			return nil, err
+		}
+		if err := c.Apply(store); err != nil {
+			return nil, err
+		}
 	}
-	if err := Resolve(store); err != nil {
-		return nil, err
+	store.RootScope().SetParam(ParamLatentBatchNorm, hasLatentBatchNorm(c))
+	return c, nil
+}
+
+// hasLatentBatchNorm reports whether a checkpoint holds the latent batch normalisation's state.
+func hasLatentBatchNorm(c *training.Checkpoint) bool {
+	for _, v := range c.Header.Variables {
+		if strings.Contains(v.Path, "/encoder/"+LatentBatchNormScope+"/") {
+			return true
+		}
 	}
-	c, err := Shipped(model.GetParamOr(store.RootScope(), ParamDataset, "mnist"), model.GetParamOr(store.RootScope(), ParamAggregation, DefaultAggregation))
-	if err != nil {
-		return nil, err
-	}
-	return c, c.Apply(store)
+	return false
 }
 
 // ShippedHistory returns the training history (losses and validations of every run) of the
