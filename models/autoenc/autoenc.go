@@ -7,7 +7,6 @@ package autoenc
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
@@ -61,9 +60,6 @@ func MSE(x, recon *graph.Node) *graph.Node {
 func (a *Autoencoder) Train(images *datasets.Images, s Settings) (*training.Result, error) {
 	if s.BatchSize <= 0 {
 		s.BatchSize = 64
-	}
-	if math.IsNaN(s.LearningRate) || math.IsInf(s.LearningRate, 0) {
-		return nil, fmt.Errorf("autoenc: the learning rate is %v: give a positive number (e.g. 1e-4)", s.LearningRate)
 	}
 	if s.LearningRate <= 0 {
 		s.LearningRate = 1e-3

@@ -113,11 +113,11 @@ func SetLearningRate(store *model.Store, scope string, lr float64) (bool, error)
 		path = "/" + strings.Trim(scope, "/") + path
 	}
 	v := store.GetVariable(path)
+	if err := checkLearningRate(lr, path); err != nil {
+		return v != nil, err
+	}
 	if v == nil {
 		return false, nil
-	}
-	if math.IsNaN(lr) || math.IsInf(lr, 0) || lr <= 0 {
-		return true, fmt.Errorf("training: learning rate %v for %s must be a positive number", lr, path)
 	}
 	old, err := v.Value()
 	if err != nil {
@@ -138,6 +138,14 @@ func SetLearningRate(store *model.Store, scope string, lr float64) (bool, error)
 	return true, nil
 }
 
+// checkLearningRate refuses a learning rate that is not a positive finite number.
+func checkLearningRate(lr float64, what string) error {
+	if math.IsNaN(lr) || math.IsInf(lr, 0) || lr <= 0 {
+		return fmt.Errorf("training: learning rate %v for %s: give a positive number (e.g. 1e-4)", lr, what)
+	}
+	return nil
+}
+
 // Run trains with batches from next until the settings' bounds are reached. next must return a
 // fresh batch each call (the trainer takes ownership of its tensors). If CheckpointPath names an
 // existing checkpoint, training resumes from it.
@@ -150,6 +158,11 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 	}
 	if s.LogEvery <= 0 {
 		s.LogEvery = 1
+	}
+	for scope, lr := range s.LearningRates {
+		if err := checkLearningRate(lr, fmt.Sprintf("the optimizer of scope %q", scope)); err != nil {
+			return nil, err
+		}
 	}
 	start, err := Resume(trainer, s.CheckpointPath)
 	if err != nil {
