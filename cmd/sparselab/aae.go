@@ -106,7 +106,9 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "backend %s; run folder %s\n", choice, aae.RunDir(store))
 		command := "sparselab aae train " + strings.Join(args, " ")
 		lastPrint := time.Now()
-		rep, err := aae.Train(b, store, command, func(p training.Progress) {
+		ctx, release := interruptContext(stderr)
+		defer release()
+		rep, err := aae.Train(ctx, b, store, command, func(p training.Progress) {
 			if p.Eval != nil {
 				fmt.Fprintf(stdout, "step %d: validation PSNR %.2f dB (%s)\n", p.Step, p.Eval["psnr"], p.Elapsed.Round(time.Second))
 			} else if time.Since(lastPrint) > 30*time.Second {

@@ -97,7 +97,9 @@ func runGAN(sub string, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "backend %s; run folder %s\n", choice, gan.RunDir(store))
 	command := "sparselab invert gan-train " + strings.Join(args, " ")
 	last := time.Now()
-	rep, err := gan.Train(b, store, command, 0, func(p training.Progress) {
+	ctx, release := interruptContext(stderr)
+	defer release()
+	rep, err := gan.Train(ctx, b, store, command, 0, func(p training.Progress) {
 		if p.Eval != nil {
 			fmt.Fprintf(stdout, "step %d: L_D %.3f  L_G %.3f  D(x) %.3f  D(G(z)) %.3f (%s)\n", p.Step,
 				p.Eval["loss_d"], p.Eval["loss_g"], p.Eval["d_real"], p.Eval["d_fake"], p.Elapsed.Round(time.Second))

@@ -1,6 +1,7 @@
 package aae
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -64,7 +65,9 @@ type TrainReport struct {
 // Train trains the model configured in store on its dataset, resuming from RunDir/last.ckpt if
 // present, validating every ParamEvalEvery steps and keeping RunDir/best.ckpt (the weights with
 // the best validation PSNR, for model selection). progress, if set, is called after every step.
-func Train(b compute.Backend, store *model.Store, command string, progress func(training.Progress)) (*TrainReport, error) {
+// Cancelling ctx stops the run after the current step with a final validation and checkpoint
+// (StoppedBy "interrupted"), so the same command resumes it.
+func Train(ctx context.Context, b compute.Backend, store *model.Store, command string, progress func(training.Progress)) (*TrainReport, error) {
 	if err := Resolve(store); err != nil {
 		return nil, err
 	}
@@ -99,6 +102,7 @@ func Train(b compute.Backend, store *model.Store, command string, progress func(
 			CheckpointPath: rep.Last,
 			EvalEvery:      params.MustGet[int](store, ParamEvalEvery),
 			Meta:           meta,
+			Context:        ctx,
 			Callback: func(p training.Progress) bool {
 				if p.Eval != nil && p.Eval["psnr"] > rep.BestPSNR {
 					rep.BestPSNR, rep.BestStep = p.Eval["psnr"], p.Step

@@ -1,6 +1,7 @@
 package gan
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -39,7 +40,7 @@ func TestTrainResumeFold(t *testing.T) {
 	forEachTrainingBackend(t, func(t *testing.T, b compute.Backend, name string) {
 		dir := t.TempDir()
 		store := quickStore(t, dir)
-		rep, err := Train(b, store, "test", 512, nil)
+		rep, err := Train(context.Background(), b, store, "test", 512, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +56,7 @@ func TestTrainResumeFold(t *testing.T) {
 		if err := params.Set(store2, params.ParamSteps, "9"); err != nil {
 			t.Fatal(err)
 		}
-		rep2, err := Train(b, store2, "test", 512, nil)
+		rep2, err := Train(context.Background(), b, store2, "test", 512, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

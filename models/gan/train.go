@@ -1,6 +1,7 @@
 package gan
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -165,8 +166,9 @@ type TrainReport struct {
 // On the pure-Go backend create b with SafeBackendConfig. Every ParamEvalEvery steps it measures L_D, L_G, D(x) and
 // D(G(z)) on a fixed batch of 256 real images and latent vectors (inference mode), recorded in
 // the run's history; progress, if set, sees every step and evaluation. limit, if positive, uses
-// only the first limit training images (for tests).
-func Train(b compute.Backend, store *model.Store, command string, limit int, progress func(training.Progress)) (*TrainReport, error) {
+// only the first limit training images (for tests). Cancelling ctx stops the run after the
+// current step with a final evaluation and checkpoint (StoppedBy "interrupted").
+func Train(ctx context.Context, b compute.Backend, store *model.Store, command string, limit int, progress func(training.Progress)) (*TrainReport, error) {
 	images, n, err := LoadMNIST(true)
 	if err != nil {
 		return nil, err
@@ -233,6 +235,7 @@ func Train(b compute.Backend, store *model.Store, command string, limit int, pro
 		EvalEvery:      params.MustGet[int](store, ParamEvalEvery),
 		Meta:           meta,
 		LogEvery:       10,
+		Context:        ctx,
 		// A resumed checkpoint holds the rates it was trained with: this run's flags win.
 		LearningRates: map[string]float64{GeneratorScope: lrG, DiscriminatorScope: lrD},
 		Eval: func() (map[string]float64, error) {

@@ -2,6 +2,7 @@ package gan
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -41,7 +42,7 @@ func TestResumeIsExact(t *testing.T) {
 			if err := params.Set(store, params.ParamSteps, steps); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := Train(b, store, "test", 256, nil); err != nil {
+			if _, err := Train(context.Background(), b, store, "test", 256, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -95,7 +96,7 @@ func TestNaNStopsKeepingCheckpoint(t *testing.T) {
 		if err := params.Set(store, params.ParamSteps, "2"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Train(b, store, "test", 256, nil); err != nil {
+		if _, err := Train(context.Background(), b, store, "test", 256, nil); err != nil {
 			t.Fatal(err)
 		}
 		ckpt := filepath.Join(dir, "last.ckpt")
@@ -109,7 +110,7 @@ func TestNaNStopsKeepingCheckpoint(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		rep, err := Train(b, store, "test", 256, nil)
+		rep, err := Train(context.Background(), b, store, "test", 256, nil)
 		if !errors.Is(err, training.ErrNonFinite) {
 			t.Fatalf("error %v, want one wrapping training.ErrNonFinite", err)
 		}
@@ -324,7 +325,7 @@ func TestBadLearningRateIsRefused(t *testing.T) {
 		if err := params.Set(store, tc.flag, tc.value); err != nil {
 			t.Fatal(err)
 		}
-		_, err := Train(b, store, "test", 256, nil)
+		_, err := Train(context.Background(), b, store, "test", 256, nil)
 		if err == nil || !strings.Contains(err.Error(), "--"+params.ParamLearningRate) {
 			t.Errorf("--%s %s: want an error naming the learning-rate flags, got %v", tc.flag, tc.value, err)
 		}

@@ -7,6 +7,7 @@
 package training
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,6 +54,11 @@ type Settings struct {
 	// checkpoint's rate whatever it was asked for. Run writes these rates into the resumed
 	// variables (see [SetLearningRate]); a fresh run's optimizers take their rates when built.
 	LearningRates map[string]float64
+	// Context, if set, stops the run when it is cancelled (e.g. on Ctrl-C, see
+	// signal.NotifyContext): the step in flight finishes, the final validation and checkpoint
+	// are made as at the end of a time budget, Result.StoppedBy is "interrupted" and Run returns
+	// no error, so the same command resumes where it stopped. Nil means never.
+	Context context.Context
 }
 
 // Progress is what the callback sees.
@@ -82,7 +88,7 @@ type Result struct {
 	Evals              []EvalPoint
 	Elapsed            time.Duration
 	StepsPerSecond     float64
-	StoppedBy          string // "steps", "time", "callback"
+	StoppedBy          string // "steps", "time", "callback", "interrupted"
 	Checkpoint         string // last checkpoint written, if any
 }
 
@@ -224,6 +230,10 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 		}
 		if s.TimeBudget > 0 && time.Since(t0) >= s.TimeBudget {
 			res.StoppedBy = "time"
+			break
+		}
+		if s.Context != nil && s.Context.Err() != nil {
+			res.StoppedBy = "interrupted"
 			break
 		}
 		batch, err := next()

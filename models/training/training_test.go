@@ -1,12 +1,14 @@
 package training
 
 import (
+	"context"
 	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -101,6 +103,56 @@ func TestRunLearnsAndCheckpointsResume(t *testing.T) {
 	}
 	if c.Header.Meta["global_step"].(float64) != 310 {
 		t.Errorf("checkpoint meta %v", c.Header.Meta)
+	}
+}
+
+// A cancelled context (Ctrl-C in the CLI) stops the run after the step in flight, with a final
+// validation and checkpoint and no error; the same settings then resume from that step.
+func TestRunStopsWhenInterrupted(t *testing.T) {
+	ckpt := filepath.Join(t.TempDir(), "lin.ckpt")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	evals := 0
+	settings := Settings{Steps: 1000, CheckpointPath: ckpt, CheckpointEvery: time.Hour, Context: ctx,
+		Eval: func() (map[string]float64, error) { evals++; return map[string]float64{"n": float64(evals)}, nil },
+		Callback: func(p Progress) bool {
+			if p.Step == 7 {
+				cancel() // as the CLI's signal handler does
+			}
+			return true
+		}}
+	tr := newTrainer(t, 0.05)
+	res, err := Run(tr, batches(), settings)
+	if err != nil {
+		t.Fatalf("an interrupted run must not fail: %v", err)
+	}
+	if res.StoppedBy != "interrupted" || res.EndStep != 7 || res.Checkpoint != ckpt || evals != 1 {
+		t.Fatalf("interrupted run: stopped by %q at step %d, checkpoint %q, %d validations; want interrupted at 7, %s, 1",
+			res.StoppedBy, res.EndStep, res.Checkpoint, evals, ckpt)
+	}
+	c, err := ReadCheckpoint(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Header.Meta["global_step"].(float64) != 7 {
+		t.Errorf("checkpoint written at global step %v, want 7", c.Header.Meta["global_step"])
+	}
+	// Resuming with a live context continues from step 7 to the end.
+	settings.Context, settings.Steps, settings.Callback = context.Background(), 12, nil
+	res2, err := Run(newTrainer(t, 0.05), batches(), settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res2.StartStep != 7 || res2.EndStep != 12 || res2.StoppedBy != "steps" {
+		t.Errorf("resumed run: steps %d→%d stopped by %q, want 7→12 by steps", res2.StartStep, res2.EndStep, res2.StoppedBy)
+	}
+	// A context cancelled before the start stops before the first step, still leaving a checkpoint.
+	done, cancelDone := context.WithCancel(context.Background())
+	cancelDone()
+	settings.Context, settings.Steps = done, 20
+	res3, err := Run(newTrainer(t, 0.05), batches(), settings)
+	if err != nil || res3.StartStep != 12 || res3.EndStep != 12 || res3.StoppedBy != "interrupted" {
+		t.Errorf("run with a cancelled context: %+v, %v; want no step, stopped by interrupted", res3, err)
 	}
 }
 
