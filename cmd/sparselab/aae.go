@@ -106,7 +106,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "backend %s; run folder %s\n", choice, aae.RunDir(store))
 		command := "sparselab aae train " + strings.Join(args, " ")
 		lastPrint := time.Now()
-		ctx, release := interruptContext(stderr)
+		ctx, release := training.InterruptContext(stderr)
 		defer release()
 		rep, err := aae.Train(ctx, b, store, command, func(p training.Progress) {
 			if p.Eval != nil {

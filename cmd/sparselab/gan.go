@@ -97,7 +97,7 @@ func runGAN(sub string, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "backend %s; run folder %s\n", choice, gan.RunDir(store))
 	command := "sparselab invert gan-train " + strings.Join(args, " ")
 	last := time.Now()
-	ctx, release := interruptContext(stderr)
+	ctx, release := training.InterruptContext(stderr)
 	defer release()
 	rep, err := gan.Train(ctx, b, store, command, 0, func(p training.Progress) {
 		if p.Eval != nil {

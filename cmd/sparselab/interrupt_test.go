@@ -30,7 +30,7 @@ func (b *lockedBuffer) String() string {
 }
 
 // TestTrainInterruptWritesCheckpoint: Ctrl-C (SIGINT) during `aae train` ends the run cleanly —
-// exit 0, a final validation, last.ckpt written — and the same command resumes from it.
+// exit 0, last.ckpt written — and the same command resumes from it.
 func TestTrainInterruptWritesCheckpoint(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	args := []string{"aae", "train", "--dataset", "mnist", "--aggregation", "ae", "--from_shipped=false",

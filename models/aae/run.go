@@ -65,8 +65,8 @@ type TrainReport struct {
 // Train trains the model configured in store on its dataset, resuming from RunDir/last.ckpt if
 // present, validating every ParamEvalEvery steps and keeping RunDir/best.ckpt (the weights with
 // the best validation PSNR, for model selection). progress, if set, is called after every step.
-// Cancelling ctx stops the run after the current step with a final validation and checkpoint
-// (StoppedBy "interrupted"), so the same command resumes it.
+// Cancelling ctx stops the run after the current step with a checkpoint (StoppedBy
+// "interrupted"), so the same command resumes it.
 func Train(ctx context.Context, b compute.Backend, store *model.Store, command string, progress func(training.Progress)) (*TrainReport, error) {
 	if err := Resolve(store); err != nil {
 		return nil, err

@@ -167,7 +167,7 @@ type TrainReport struct {
 // D(G(z)) on a fixed batch of 256 real images and latent vectors (inference mode), recorded in
 // the run's history; progress, if set, sees every step and evaluation. limit, if positive, uses
 // only the first limit training images (for tests). Cancelling ctx stops the run after the
-// current step with a final evaluation and checkpoint (StoppedBy "interrupted").
+// current step with a checkpoint (StoppedBy "interrupted").
 func Train(ctx context.Context, b compute.Backend, store *model.Store, command string, limit int, progress func(training.Progress)) (*TrainReport, error) {
 	images, n, err := LoadMNIST(true)
 	if err != nil {

@@ -55,8 +55,9 @@ type Settings struct {
 	// variables (see [SetLearningRate]); a fresh run's optimizers take their rates when built.
 	LearningRates map[string]float64
 	// Context, if set, stops the run when it is cancelled (e.g. on Ctrl-C, see
-	// signal.NotifyContext): the step in flight finishes, the final validation and checkpoint
-	// are made as at the end of a time budget, Result.StoppedBy is "interrupted" and Run returns
+	// signal.NotifyContext): the step in flight finishes and the checkpoint is written at once,
+	// without the final validation a time budget gets (a validation can take many seconds, and
+	// GoNB kills an interrupted cell after 5); Result.StoppedBy is "interrupted" and Run returns
 	// no error, so the same command resumes where it stopped. Nil means never.
 	Context context.Context
 }
@@ -278,7 +279,7 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 	if n := res.EndStep - res.StartStep; n > 0 && res.Elapsed > 0 {
 		res.StepsPerSecond = float64(n) / res.Elapsed.Seconds()
 	}
-	if s.Eval != nil && (len(res.Evals) == 0 || res.Evals[len(res.Evals)-1].Step != step) {
+	if s.Eval != nil && res.StoppedBy != "interrupted" && (len(res.Evals) == 0 || res.Evals[len(res.Evals)-1].Step != step) {
 		m, err := evaluate()
 		if err != nil {
 			return res, err
