@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	weights := fs.String("weights", "", "eval, superres: checkpoint to evaluate: a path, \"run\" for the run folder's best.ckpt, or empty for the shipped weights")
 	asJSON := fs.Bool("json", false, "eval: print the result as JSON")
 	exportTo := fs.String("to", "models/aae/weights", "export: folder receiving <dataset>-<aggregation>.ckpt")
+	force := fs.Bool("force", false, "export: replace the weights in --to even if they recorded a higher validation PSNR than the run's best")
 	images := fs.String("images", "0,1,2", "decompose: comma-separated test image indices (relative to --test_offset)")
 	block := fs.Int("block", 0, "traverse: latent block")
 	coord := fs.Int("coord", 0, "traverse: coordinate within the block")
@@ -69,17 +71,17 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	}
 	switch sub {
 	case "export":
-		src := aae.RunDir(store) + "/best.ckpt"
-		dst := filepath.Join(*exportTo, aae.ShippedName(params.MustGet[string](store, aae.ParamDataset), params.MustGet[string](store, aae.ParamAggregation)))
-		if err := training.ExportWeights(src, dst, map[string]any{"exported_from": src}); err != nil {
+		rep, err := aae.Export(store, *exportTo, *force)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "exported the weights of %s to %s\n", src, dst)
-		// The training history (losses, validations) goes beside the weights for the notebook's curves.
-		if hist, err := training.LoadHistory(aae.RunDir(store) + "/last.ckpt"); err == nil {
-			if err := hist.SaveJSON(strings.TrimSuffix(dst, ".ckpt") + ".history.json"); err != nil {
-				return err
-			}
+		fmt.Fprintf(stdout, "exported the weights of %s (validation PSNR %.2f dB) to %s", rep.From, rep.ValPSNR, rep.To)
+		if !math.IsNaN(rep.Replaced) {
+			fmt.Fprintf(stdout, " (replacing %.2f dB)", rep.Replaced)
+		}
+		fmt.Fprintln(stdout)
+		if rep.History != "" {
+			fmt.Fprintf(stdout, "training history: %s\n", rep.History)
 		}
 		return nil
 	case "info":

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"math"
+	"path/filepath"
 	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
@@ -85,4 +87,59 @@ func ShippedHistory(dataset, aggregation string) (*training.Result, error) {
 		return nil, fmt.Errorf("shipped training history %s: %w", name, err)
 	}
 	return &r, nil
+}
+
+// ExportReport says what [Export] did.
+type ExportReport struct {
+	From, To string // the run's best checkpoint and the weights file written
+	History  string // the training history written beside the weights ("" if the run had none)
+	// ValPSNR is the validation PSNR of the exported weights; Replaced that of the weights they
+	// replaced (NaN if there were none, or they recorded none).
+	ValPSNR, Replaced float64
+}
+
+// Export writes the trainable weights of the store's run (RunDir/best.ckpt, the best validation
+// PSNR; no optimizer state) to toDir/<dataset>-<aggregation>.ckpt, with the run's training history
+// (<dataset>-<aggregation>.history.json) beside them, as `sparselab aae export` does for the
+// shipped weights. Weights are only replaced by better ones: if the file already there recorded a
+// higher validation PSNR, Export returns an error naming both and writes nothing, unless force.
+func Export(store *model.Store, toDir string, force bool) (*ExportReport, error) {
+	dataset := model.GetParamOr(store.RootScope(), ParamDataset, "mnist")
+	agg := model.GetParamOr(store.RootScope(), ParamAggregation, DefaultAggregation)
+	rep := &ExportReport{From: filepath.Join(RunDir(store), "best.ckpt"), To: filepath.Join(toDir, ShippedName(dataset, agg)), Replaced: math.NaN()}
+	src, err := training.ReadCheckpoint(rep.From)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w (train first: sparselab aae train --dataset %s --aggregation %s)", err, dataset, agg)
+	}
+	for key, want := range map[string]string{"dataset": dataset, "aggregation": agg} {
+		if got, ok := src.Header.Meta[key].(string); ok && got != want {
+			return nil, fmt.Errorf("export: %s was trained with %s %q, not %q: choose the run with --run_dir or the model with --dataset/--aggregation", rep.From, key, got, want)
+		}
+	}
+	rep.ValPSNR = metaFloat(src.Header.Meta, "val_psnr")
+	if old, err := training.ReadCheckpoint(rep.To); err == nil {
+		rep.Replaced = metaFloat(old.Header.Meta, "val_psnr")
+		if rep.Replaced > rep.ValPSNR && !force {
+			return nil, fmt.Errorf("export: the weights in %s have a validation PSNR of %.2f dB, the run's best (%s) only %.2f dB: "+
+				"kept them (train longer, or pass --force to replace them anyway)", rep.To, rep.Replaced, rep.From, rep.ValPSNR)
+		}
+	}
+	if err := training.ExportWeights(rep.From, rep.To, map[string]any{"exported_from": rep.From}); err != nil {
+		return nil, err
+	}
+	if hist, err := training.LoadHistory(filepath.Join(RunDir(store), "last.ckpt")); err == nil {
+		rep.History = strings.TrimSuffix(rep.To, ".ckpt") + ".history.json"
+		if err := hist.SaveJSON(rep.History); err != nil {
+			return nil, err
+		}
+	}
+	return rep, nil
+}
+
+// metaFloat returns a number recorded in a checkpoint header, NaN if absent.
+func metaFloat(meta map[string]any, key string) float64 {
+	if v, ok := meta[key].(float64); ok {
+		return v
+	}
+	return math.NaN()
 }

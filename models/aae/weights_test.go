@@ -1,0 +1,116 @@
+package aae
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sparselab/sparselab/models/params"
+	"github.com/sparselab/sparselab/models/training"
+)
+
+// writeRun writes a run folder's best.ckpt (one trainable and one optimizer variable) and
+// last.ckpt's history, as a training run leaves them.
+func writeRun(t *testing.T, dir string, w float32, meta map[string]any) {
+	t.Helper()
+	s := model.NewStore()
+	for path, trainable := range map[string]bool{"/decoder/conv1/weight": true, "/optimizer/adam/m": false} {
+		v, err := s.CreateVariable(path, tensors.FromValue([]float32{w, 2 * w}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v.Trainable = trainable
+	}
+	if err := training.SaveCheckpoint(s, filepath.Join(dir, "best.ckpt"), meta); err != nil {
+		t.Fatal(err)
+	}
+	hist := &training.Result{EndStep: 10, Evals: []training.EvalPoint{{Step: 10, Metrics: map[string]float64{"psnr": meta["val_psnr"].(float64)}}}}
+	if err := hist.SaveJSON(training.HistoryPath(filepath.Join(dir, "last.ckpt"))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestExport: the run's best weights (no optimizer state) and history go to the target folder;
+// better weights already there are kept unless forced; a run of another model is refused.
+func TestExport(t *testing.T) {
+	store, err := params.NewStore(Specs()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, to := filepath.Join(t.TempDir(), "run"), t.TempDir()
+	if err := os.MkdirAll(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]any{ParamRunDir: run, ParamDataset: "fashion-mnist", ParamAggregation: "sum"} {
+		if err := params.Set(store, name, v.(string)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	meta := func(psnr float64, agg string) map[string]any {
+		return map[string]any{"dataset": "fashion-mnist", "aggregation": agg, "val_psnr": psnr}
+	}
+	weightOf := func(path string) float32 {
+		t.Helper()
+		c, err := training.ReadCheckpoint(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Header.Variables) != 1 || c.Header.Variables[0].Path != "/decoder/conv1/weight" {
+			t.Fatalf("exported variables %+v, want only the trainable weight", c.Header.Variables)
+		}
+		s := model.NewStore()
+		if err := c.Apply(s); err != nil {
+			t.Fatal(err)
+		}
+		return s.GetVariable("/decoder/conv1/weight").MustValue().Value().([]float32)[0]
+	}
+
+	for _, tc := range []struct {
+		name      string
+		w, psnr   float64
+		agg       string
+		force     bool
+		wantErr   string
+		wantW     float32
+		wantPrior float64 // NaN: nothing replaced
+	}{
+		{"first export", 1, 21.5, "sum", false, "", 1, math.NaN()},
+		{"better run replaces", 2, 22.0, "sum", false, "", 2, 21.5},
+		{"worse run is refused", 3, 21.0, "sum", false, "validation PSNR of 22.00 dB", 2, 0},
+		{"worse run with force", 4, 21.0, "sum", true, "", 4, 22.0},
+		{"another model's run", 5, 30.0, "max", true, `aggregation "max", not "sum"`, 4, 0},
+	} {
+		writeRun(t, run, float32(tc.w), meta(tc.psnr, tc.agg))
+		rep, err := Export(store, to, tc.force)
+		target := filepath.Join(to, "fashion-mnist-sum.ckpt")
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.wantErr)
+			}
+		} else if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		} else {
+			if rep.To != target || rep.ValPSNR != tc.psnr || !(rep.Replaced == tc.wantPrior || math.IsNaN(rep.Replaced) && math.IsNaN(tc.wantPrior)) {
+				t.Errorf("%s: report %+v, want %s, %.2f dB replacing %v", tc.name, rep, target, tc.psnr, tc.wantPrior)
+			}
+			h, err := training.LoadResultJSON(rep.History)
+			if err != nil || len(h.Evals) != 1 || h.Evals[0].Metrics["psnr"] != tc.psnr {
+				t.Errorf("%s: history %+v, %v", tc.name, h, err)
+			}
+		}
+		if got := weightOf(target); got != tc.wantW {
+			t.Errorf("%s: the weights in %s are those of run %v, want %v", tc.name, target, got, tc.wantW)
+		}
+	}
+	// No run at all: an error that says to train.
+	if err := params.Set(store, ParamRunDir, filepath.Join(t.TempDir(), "none")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Export(store, to, false); err == nil || !strings.Contains(err.Error(), "train first") {
+		t.Errorf("export without a run: %v", err)
+	}
+}
