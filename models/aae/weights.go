@@ -89,6 +89,12 @@ func ShippedHistory(dataset, aggregation string) (*training.Result, error) {
 	return &r, nil
 }
 
+// ShippedHistoryLosses is the most loss points [Export] keeps in a shipped training history: a
+// longer one is thinned by [training.Result.Thinned] (means over consecutive steps), which keeps
+// the loss curve readable and the embedded file small (a run logs every step: 100,000 steps are
+// about 6 MB of JSON). Validations are all kept.
+const ShippedHistoryLosses = 10000
+
 // ExportReport says what [Export] did.
 type ExportReport struct {
 	From, To string // the run's best checkpoint and the weights file written
@@ -100,7 +106,7 @@ type ExportReport struct {
 
 // Export writes the trainable weights of the store's run (RunDir/best.ckpt, the best validation
 // PSNR; no optimizer state) to toDir/<dataset>-<aggregation>.ckpt, with the run's training history
-// (<dataset>-<aggregation>.history.json) beside them, as `sparselab aae export` does for the
+// (<dataset>-<aggregation>.history.json, thinned to [ShippedHistoryLosses]) beside them, as `sparselab aae export` does for the
 // shipped weights. Weights are only replaced by better ones: if the file already there recorded a
 // higher validation PSNR, Export returns an error naming both and writes nothing, unless force.
 func Export(store *model.Store, toDir string, force bool) (*ExportReport, error) {
@@ -129,7 +135,7 @@ func Export(store *model.Store, toDir string, force bool) (*ExportReport, error)
 	}
 	if hist, err := training.LoadHistory(filepath.Join(RunDir(store), "last.ckpt")); err == nil {
 		rep.History = strings.TrimSuffix(rep.To, ".ckpt") + ".history.json"
-		if err := hist.SaveJSON(rep.History); err != nil {
+		if err := hist.Thinned(ShippedHistoryLosses).SaveJSON(rep.History); err != nil {
 			return nil, err
 		}
 	}

@@ -28,7 +28,12 @@ func writeRun(t *testing.T, dir string, w float32, meta map[string]any) {
 	if err := training.SaveCheckpoint(s, filepath.Join(dir, "best.ckpt"), meta); err != nil {
 		t.Fatal(err)
 	}
-	hist := &training.Result{EndStep: 10, Evals: []training.EvalPoint{{Step: 10, Metrics: map[string]float64{"psnr": meta["val_psnr"].(float64)}}}}
+	// A long loss curve (one point per step), which Export thins.
+	losses := make([]training.LossPoint, 3*ShippedHistoryLosses)
+	for i := range losses {
+		losses[i] = training.LossPoint{Step: i + 1, Loss: float64(i % 3)}
+	}
+	hist := &training.Result{EndStep: len(losses), Losses: losses, Evals: []training.EvalPoint{{Step: 10, Metrics: map[string]float64{"psnr": meta["val_psnr"].(float64)}}}}
 	if err := hist.SaveJSON(training.HistoryPath(filepath.Join(dir, "last.ckpt"))); err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +105,8 @@ func TestExport(t *testing.T) {
 			h, err := training.LoadResultJSON(rep.History)
 			if err != nil || len(h.Evals) != 1 || h.Evals[0].Metrics["psnr"] != tc.psnr {
 				t.Errorf("%s: history %+v, %v", tc.name, h, err)
+			} else if n := len(h.Losses); n != ShippedHistoryLosses || h.Losses[0].Step != 3 || h.Losses[n-1].Step != 3*ShippedHistoryLosses || h.Losses[0].Loss != 1 {
+				t.Errorf("%s: history thinned to %d losses (first %+v), want %d means of 3 steps, each 1", tc.name, n, h.Losses[0], ShippedHistoryLosses)
 			}
 		}
 		if got := weightOf(target); got != tc.wantW {

@@ -44,7 +44,9 @@ type Settings struct {
 	EvalEvery int
 	// Eval, if set, computes validation metrics (e.g. "psnr") on the current weights.
 	Eval func() (map[string]float64, error)
-	// LogEvery is the number of steps between entries in Result.Losses; default 1.
+	// LogEvery is the number of steps between entries in Result.Losses; default 1. Each entry
+	// is the mean batch loss of the steps since the previous one (a run that stops between two
+	// entries logs the mean of its last steps too), so the curve is smoothed, not subsampled.
 	LogEvery int
 	// Callback, if set, is called after every step and every validation; returning false stops.
 	Callback func(p Progress) bool
@@ -70,7 +72,8 @@ type Progress struct {
 	Eval             map[string]float64 // set when this call follows a validation
 }
 
-// LossPoint is one logged training loss.
+// LossPoint is one logged training loss: the mean batch loss of the steps after the previous
+// point up to Step.
 type LossPoint struct {
 	Step int
 	Loss float64
@@ -194,6 +197,14 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 	t0 := time.Now()
 	lastCkpt := t0
 	step := start
+	// The steps since the last logged loss, and the sum of their losses.
+	window, windowSum := 0, 0.0
+	logLoss := func() {
+		if window > 0 {
+			res.Losses = append(res.Losses, LossPoint{Step: step, Loss: windowSum / float64(window)})
+			window, windowSum = 0, 0
+		}
+	}
 	evaluate := func() (map[string]float64, error) {
 		if s.Eval == nil {
 			return nil, nil
@@ -256,8 +267,10 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 			return res, fmt.Errorf("training stopped at step %d: loss is %v (%w); %s — lower the learning rate or check the data",
 				step, loss, ErrNonFinite, msg)
 		}
+		window++
+		windowSum += loss
 		if step%s.LogEvery == 0 {
-			res.Losses = append(res.Losses, LossPoint{Step: step, Loss: loss})
+			logLoss()
 		}
 		p := Progress{Step: step, TotalSteps: s.Steps, Loss: loss, Elapsed: time.Since(t0)}
 		if s.EvalEvery > 0 && step%s.EvalEvery == 0 {
@@ -275,6 +288,7 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 			break
 		}
 	}
+	logLoss()
 	res.Elapsed = time.Since(t0)
 	if n := res.EndStep - res.StartStep; n > 0 && res.Elapsed > 0 {
 		res.StepsPerSecond = float64(n) / res.Elapsed.Seconds()
@@ -334,6 +348,36 @@ func (r *Result) LossCurve() (steps, losses []float64) {
 		losses = append(losses, p.Loss)
 	}
 	return steps, losses
+}
+
+// Thinned returns a copy of r with at most maxLosses loss points, for storing or plotting a long
+// history: consecutive points are merged in groups of ⌈len/maxLosses⌉, each group becoming one
+// point at its last step whose loss is the mean over the steps the group covers (each point
+// weighted by the steps since the one before it, so already-merged points keep their weight).
+// Validations are kept as they are. r itself is returned if it is short enough or maxLosses < 1.
+func (r *Result) Thinned(maxLosses int) *Result {
+	n := len(r.Losses)
+	if maxLosses < 1 || n <= maxLosses {
+		return r
+	}
+	k := (n + maxLosses - 1) / maxLosses
+	t := *r
+	t.Losses = make([]LossPoint, 0, (n+k-1)/k)
+	prevStep := r.StartStep
+	for i := 0; i < n; i += k {
+		var sum, weight float64
+		for _, p := range r.Losses[i:min(i+k, n)] {
+			w := float64(p.Step - prevStep)
+			if w < 1 { // out of order or repeated steps: count the point once
+				w = 1
+			}
+			sum += w * p.Loss
+			weight += w
+			prevStep = p.Step
+		}
+		t.Losses = append(t.Losses, LossPoint{Step: prevStep, Loss: sum / weight})
+	}
+	return &t
 }
 
 // HistoryPath is where [Run] keeps the losses and validations of every run that contributed

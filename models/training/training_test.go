@@ -324,3 +324,75 @@ func toFloat(t *testing.T, v any) float64 {
 	t.Fatalf("learning rate of type %T", v)
 	return 0
 }
+
+// Logged losses are the means of the batch losses since the previous entry, and a run that stops
+// between two entries logs its last steps too.
+func TestRunLogsMeanLosses(t *testing.T) {
+	tr := newTrainer(t, 0.05)
+	var perStep []float64
+	res, err := Run(tr, batches(), Settings{Steps: 25, LogEvery: 10, Callback: func(p Progress) bool {
+		perStep = append(perStep, p.Loss)
+		return true
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean := func(xs []float64) float64 {
+		s := 0.0
+		for _, x := range xs {
+			s += x
+		}
+		return s / float64(len(xs))
+	}
+	want := []LossPoint{{10, mean(perStep[:10])}, {20, mean(perStep[10:20])}, {25, mean(perStep[20:25])}}
+	if len(perStep) != 25 || len(res.Losses) != len(want) {
+		t.Fatalf("%d steps seen, losses %+v; want 25 steps and %+v", len(perStep), res.Losses, want)
+	}
+	for i, w := range want {
+		if got := res.Losses[i]; got.Step != w.Step || math.Abs(got.Loss-w.Loss) > 1e-12*math.Abs(w.Loss) {
+			t.Errorf("loss point %d = %+v, want %+v", i, got, w)
+		}
+	}
+}
+
+func TestThinned(t *testing.T) {
+	steps := func(losses ...float64) []LossPoint {
+		ps := make([]LossPoint, len(losses))
+		for i, l := range losses {
+			ps[i] = LossPoint{Step: i + 1, Loss: l}
+		}
+		return ps
+	}
+	for _, tc := range []struct {
+		name  string
+		r     Result
+		max   int
+		wantL []LossPoint
+	}{
+		{"short enough", Result{Losses: steps(1, 2, 3)}, 3, steps(1, 2, 3)},
+		{"no limit", Result{Losses: steps(1, 2, 3)}, 0, steps(1, 2, 3)},
+		{"groups of 4, a short last one", Result{Losses: steps(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)}, 3,
+			[]LossPoint{{4, 2.5}, {8, 6.5}, {10, 9.5}}},
+		{"weighted by the steps a point covers", Result{StartStep: 100,
+			Losses: []LossPoint{{110, 1}, {111, 12}, {120, 2}, {130, 5}}}, 2,
+			[]LossPoint{{111, (10*1 + 12) / 11.0}, {130, (9*2 + 10*5) / 19.0}}},
+		{"everything into one point", Result{Losses: steps(2, 4, 6)}, 1, []LossPoint{{3, 4}}},
+	} {
+		got := tc.r.Thinned(tc.max)
+		if len(got.Losses) != len(tc.wantL) {
+			t.Errorf("%s: %+v, want %+v", tc.name, got.Losses, tc.wantL)
+			continue
+		}
+		for i, w := range tc.wantL {
+			if g := got.Losses[i]; g.Step != w.Step || math.Abs(g.Loss-w.Loss) > 1e-12 {
+				t.Errorf("%s: point %d = %+v, want %+v", tc.name, i, g, w)
+			}
+		}
+	}
+	// The original is left alone.
+	r := Result{Losses: steps(1, 2, 3, 4)}
+	r.Thinned(1)
+	if len(r.Losses) != 4 || r.Losses[3].Loss != 4 {
+		t.Errorf("Thinned changed its receiver: %+v", r.Losses)
+	}
+}
