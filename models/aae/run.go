@@ -217,13 +217,18 @@ func startFromShipped(store *model.Store, lastCkpt string) error {
 	if err := c.Apply(store); err != nil {
 		return err
 	}
-	if step, ok := c.Header.Meta["global_step"].(float64); ok && step > 0 {
+	step, ok := c.Header.Meta["global_step"].(float64)
+	if ok && step > 0 {
 		v := optimizer.GetGlobalStepVar(store)
 		if err := v.SetValue(tensors.FromScalar(int64(step))); err != nil {
 			return err
 		}
 	}
 	if h, err := ShippedHistory(ds, agg); err == nil {
+		// The shipped weights are a run's best checkpoint; its history may go on past them.
+		if ok {
+			h = h.Upto(int(step))
+		}
 		if err := h.SaveJSON(training.HistoryPath(lastCkpt)); err != nil {
 			return err
 		}

@@ -14,7 +14,7 @@ import (
 )
 
 // TestStartFromShipped checks that a run without a checkpoint continues the shipped model: its
-// global step and its training history.
+// global step and its training history up to that step.
 func TestStartFromShipped(t *testing.T) {
 	c, err := Shipped("mnist", "max")
 	if err != nil {
@@ -36,10 +36,15 @@ func TestStartFromShipped(t *testing.T) {
 			t.Fatal(err)
 		}
 		step := optimizer.GetGlobalStep(store)
-		_, histErr := training.LoadHistory(last)
+		hist, histErr := training.LoadHistory(last)
 		if from {
-			if want := int64(c.Header.Meta["global_step"].(float64)); step != want || histErr != nil {
+			want := int64(c.Header.Meta["global_step"].(float64))
+			if step != want || histErr != nil {
 				t.Errorf("from shipped: global step %d (want %d), history error %v", step, want, histErr)
+			} else if n := len(hist.Losses); int64(hist.EndStep) != want || n == 0 || int64(hist.Losses[n-1].Step) > want ||
+				int64(hist.Evals[len(hist.Evals)-1].Step) > want {
+				// The run goes on from the shipped step: the history must not already hold later steps.
+				t.Errorf("from shipped: history ends at step %d (last loss at %d), want %d", hist.EndStep, hist.Losses[n-1].Step, want)
 			}
 		} else if step != 0 || histErr == nil {
 			t.Errorf("from scratch: global step %d, history error %v; want 0 and no history", step, histErr)

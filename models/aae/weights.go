@@ -75,7 +75,8 @@ func hasLatentBatchNorm(c *training.Checkpoint) bool {
 }
 
 // ShippedHistory returns the training history (losses and validations of every run) of the
-// shipped weights of a dataset and aggregation.
+// shipped weights of a dataset and aggregation. It ends where the exporting run ended, which may
+// be after the step of the shipped (best) weights; [training.Result.Upto] cuts it there.
 func ShippedHistory(dataset, aggregation string) (*training.Result, error) {
 	name := strings.TrimSuffix(ShippedName(dataset, aggregation), ".ckpt") + ".history.json"
 	raw, err := fs.ReadFile(shipped, "weights/"+name)

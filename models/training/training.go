@@ -380,6 +380,27 @@ func (r *Result) Thinned(maxLosses int) *Result {
 	return &t
 }
 
+// Upto returns a copy of r without the loss points and validations after step, ending at step
+// (r itself if nothing comes after it): the history of a checkpoint taken at that step, e.g. a
+// run's best one, from the history of the whole run.
+func (r *Result) Upto(step int) *Result {
+	nl := len(r.Losses)
+	for nl > 0 && r.Losses[nl-1].Step > step {
+		nl--
+	}
+	ne := len(r.Evals)
+	for ne > 0 && r.Evals[ne-1].Step > step {
+		ne--
+	}
+	if nl == len(r.Losses) && ne == len(r.Evals) && r.EndStep <= step {
+		return r
+	}
+	t := *r
+	t.Losses, t.Evals = r.Losses[:nl:nl], r.Evals[:ne:ne]
+	t.EndStep = min(r.EndStep, step)
+	return &t
+}
+
 // HistoryPath is where [Run] keeps the losses and validations of every run that contributed
 // to the checkpoint at ckpt: ckpt + ".history.json".
 func HistoryPath(ckpt string) string { return ckpt + ".history.json" }
@@ -388,11 +409,13 @@ func HistoryPath(ckpt string) string { return ckpt + ".history.json" }
 // ckpt, oldest first, as one Result (StartStep is the first run's, EndStep the last one's).
 func LoadHistory(ckpt string) (*Result, error) { return LoadResultJSON(HistoryPath(ckpt)) }
 
-// merged returns prev's points followed by r's (r itself if prev is nil).
+// merged returns prev's points up to r's first step followed by r's (r itself if prev is nil):
+// points prev holds past the step r resumed from belong to a run that r supersedes.
 func (r *Result) merged(prev *Result) *Result {
 	if prev == nil {
 		return r
 	}
+	prev = prev.Upto(r.StartStep)
 	m := *r
 	m.StartStep = prev.StartStep
 	m.Losses = append(append([]LossPoint{}, prev.Losses...), r.Losses...)

@@ -3,6 +3,7 @@ package training
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -394,5 +395,41 @@ func TestThinned(t *testing.T) {
 	r.Thinned(1)
 	if len(r.Losses) != 4 || r.Losses[3].Loss != 4 {
 		t.Errorf("Thinned changed its receiver: %+v", r.Losses)
+	}
+}
+
+func TestUpto(t *testing.T) {
+	r := &Result{StartStep: 0, EndStep: 30,
+		Losses: []LossPoint{{10, 3}, {20, 2}, {30, 1}},
+		Evals:  []EvalPoint{{Step: 15, Metrics: map[string]float64{"psnr": 20}}, {Step: 30, Metrics: map[string]float64{"psnr": 21}}}}
+	for _, tc := range []struct {
+		step, end, losses, evals int
+	}{{30, 30, 3, 2}, {40, 30, 3, 2}, {20, 20, 2, 1}, {15, 15, 1, 1}, {5, 5, 0, 0}} {
+		u := r.Upto(tc.step)
+		if u.EndStep != tc.end || len(u.Losses) != tc.losses || len(u.Evals) != tc.evals {
+			t.Errorf("Upto(%d): end %d, %d losses, %d evals; want %d, %d, %d", tc.step, u.EndStep, len(u.Losses), len(u.Evals), tc.end, tc.losses, tc.evals)
+		}
+	}
+	if len(r.Losses) != 3 || r.EndStep != 30 {
+		t.Errorf("Upto changed its receiver: %+v", r)
+	}
+}
+
+// A run resumed from an earlier step than its history reaches (e.g. a best checkpoint)
+// supersedes the history's later points.
+func TestMergedSupersedes(t *testing.T) {
+	prev := &Result{EndStep: 30, Losses: []LossPoint{{10, 3}, {20, 2}, {30, 1}},
+		Evals: []EvalPoint{{Step: 20}, {Step: 30}}}
+	r := &Result{StartStep: 20, EndStep: 25, Losses: []LossPoint{{25, 1.5}}, Evals: []EvalPoint{{Step: 25}}}
+	m := r.merged(prev)
+	var steps []int
+	for _, p := range m.Losses {
+		steps = append(steps, p.Step)
+	}
+	for _, e := range m.Evals {
+		steps = append(steps, e.Step)
+	}
+	if m.StartStep != 0 || m.EndStep != 25 || fmt.Sprint(steps) != "[10 20 25 20 25]" {
+		t.Errorf("merged history %d–%d, loss and validation steps %v; want 0–25, [10 20 25 20 25]", m.StartStep, m.EndStep, steps)
 	}
 }
