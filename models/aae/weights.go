@@ -108,8 +108,9 @@ type ExportReport struct {
 // Export writes the trainable weights of the store's run (RunDir/best.ckpt, the best validation
 // PSNR; no optimizer state) to toDir/<dataset>-<aggregation>.ckpt, with the run's training history
 // (<dataset>-<aggregation>.history.json, thinned to [ShippedHistoryLosses]) beside them, as
-// `sparselab aae export` does for the shipped weights. Weights are only replaced by better ones: if the file already there recorded a
-// higher validation PSNR, Export returns an error naming both and writes nothing, unless force.
+// `sparselab aae export` does for the shipped weights. Weights are only replaced by better ones:
+// if the file already there recorded a higher validation PSNR, Export returns an error naming both
+// and writes nothing, unless force.
 func Export(store *model.Store, toDir string, force bool) (*ExportReport, error) {
 	dataset := model.GetParamOr(store.RootScope(), ParamDataset, "mnist")
 	agg := model.GetParamOr(store.RootScope(), ParamAggregation, DefaultAggregation)
