@@ -197,11 +197,19 @@ func (a *Analyzer) runImages(exec *model.Exec, images *datasets.Images, what str
 	return nil
 }
 
+// callFlat runs exec on in and copies its outputs to Go slices; it finalizes in and the outputs
+// (on ONNX Runtime they live on the C heap, unseen by Go's garbage collector).
 func callFlat(exec *model.Exec, in *tensors.Tensor) ([][]float32, error) {
 	res, err := exec.Call(in)
+	in.MustFinalizeAll()
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		for _, t := range res {
+			t.MustFinalizeAll()
+		}
+	}()
 	out := make([][]float32, len(res))
 	for i, t := range res {
 		if out[i], err = tensors.CopyFlatData[float32](t); err != nil {

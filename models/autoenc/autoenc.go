@@ -124,11 +124,16 @@ func (a *Autoencoder) Reconstruct(images *datasets.Images) ([]float32, error) {
 		for i := range idx {
 			idx[i] = lo + i
 		}
-		res, err := a.recon.Call(images.Batch(idx))
+		in := images.Batch(idx)
+		res, err := a.recon.Call(in)
+		in.MustFinalizeAll()
 		if err != nil {
 			return nil, fmt.Errorf("autoenc: reconstructing images %d–%d: %w", lo, hi-1, err)
 		}
+		// Free the output at once: on ONNX Runtime it lives on the C heap, unseen by Go's
+		// garbage collector, and a finalized buffer goes back to the executable's pool.
 		v, err := tensors.CopyFlatData[float32](res[0])
+		res[0].MustFinalizeAll()
 		if err != nil {
 			return nil, err
 		}

@@ -257,6 +257,10 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 			return res, fmt.Errorf("training step %d: %w", step+1, err)
 		}
 		loss := scalar(metrics[0])
+		for _, m := range metrics {
+			// Freed now rather than by the garbage collector, which does not see backend memory.
+			m.MustFinalizeAll()
+		}
 		step++
 		res.EndStep = step
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
