@@ -32,7 +32,7 @@ func Specs() []params.Spec {
 		params.Spec{Name: params.ParamSteps, Default: 375 * 200, Quick: 50, Help: "training steps (375 steps = one epoch of 24,000 images at batch 64)"},
 		params.Spec{Name: params.ParamLearningRate, Default: DefaultLearningRate, Help: "Adam learning rate"},
 		params.Spec{Name: params.ParamBatchSize, Default: DefaultBatchSize, Help: "batch size"},
-		params.Spec{Name: params.ParamSeed, Default: 0, Help: "seed of the subset, the split, the batch order"},
+		params.Spec{Name: params.ParamSeed, Default: 0, Help: "seed of the subset, the split, the batch order and the initial weights"},
 		params.Spec{Name: params.ParamTimeBudget, Default: time.Duration(0), Help: "stop training after this wall time (0: none)"},
 		params.Spec{Name: ParamSubset, Default: DefaultSubset, Quick: 3000, Help: "training images drawn (seeded) from the training split"},
 		params.Spec{Name: ParamValFraction, Default: DefaultValidation, Help: "fraction of the subset kept for validation"},

@@ -78,6 +78,9 @@ func Train(ctx context.Context, b compute.Backend, store *model.Store, command s
 	dir := RunDir(store)
 	rep := &TrainReport{Last: filepath.Join(dir, "last.ckpt"), Best: filepath.Join(dir, "best.ckpt"), BestPSNR: bestSoFar(filepath.Join(dir, "best.ckpt"))}
 	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
+	if err := seedInit(store); err != nil {
+		return nil, err
+	}
 	if err := startFromShipped(store, rep.Last); err != nil {
 		return nil, err
 	}
@@ -190,6 +193,18 @@ func Evaluate(b compute.Backend, store *model.Store, weights string) (*Eval, err
 func (e *Eval) WriteSummary(w io.Writer) {
 	fmt.Fprintf(w, "%s %s: PSNR %.2f ± %.2f dB over test images %d–%d (%s)\n", e.Dataset, strings.ToUpper(e.Aggregation),
 		e.PSNRMean, e.PSNRStd, e.TestOffset, e.TestOffset+e.TestCount-1, e.Weights)
+}
+
+// seedInit seeds the store's random number generator with ParamSeed, so that the initial weights of
+// a run from scratch are repeatable: the seed decides them as it decides the subset, the split and
+// the batch order (a GoMLX store otherwise draws a fresh random seed). A run that resumes a
+// checkpoint or starts from shipped weights overwrites them.
+func seedInit(store *model.Store) error {
+	seed := params.MustGet[int](store, params.ParamSeed)
+	if err := store.SetRNGStateFromSeed(int64(seed)); err != nil {
+		return fmt.Errorf("aae: seeding the initial weights with --%s=%d: %w", params.ParamSeed, seed, err)
+	}
+	return nil
 }
 
 // startFromShipped loads the shipped weights (and their global step and training history) into
