@@ -111,6 +111,15 @@ func (it *BatchIterator) Next() (batch *tensors.Tensor, labels []int, ok bool) {
 	return it.images.Batch(idx), labels, true
 }
 
+// Skip advances the iterator as n calls of [BatchIterator.NextIndices] would, without building
+// the batches: a resumed training run skips the batches its interrupted part drew and goes on with
+// the ones it would have drawn next (the order of each epoch depends only on the seed).
+func (it *BatchIterator) Skip(n int) {
+	for range n {
+		it.NextIndices()
+	}
+}
+
 // LastIndices returns the image indices of the batch the last Next or NextIndices returned.
 func (it *BatchIterator) LastIndices() []int { return it.last }
 

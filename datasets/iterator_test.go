@@ -113,6 +113,33 @@ func TestIteratorNextAndLoop(t *testing.T) {
 	}
 }
 
+// TestIteratorSkip: after Skip(n), an iterator goes on as one that drew n batches, across epochs,
+// with and without Loop.
+func TestIteratorSkip(t *testing.T) {
+	im := makeImages(5, 2, 3, 1, 2)
+	for _, opts := range []IteratorOptions{
+		{BatchSize: 2, Seed: 3, Loop: true, DropLast: true},
+		{BatchSize: 2, Seed: 3},
+	} {
+		for n := range 9 {
+			ref, _ := im.NewIterator(opts)
+			for range n {
+				ref.NextIndices()
+			}
+			it, _ := im.NewIterator(opts)
+			it.Skip(n)
+			for k := range 4 {
+				want, wantOK := ref.NextIndices()
+				got, ok := it.NextIndices()
+				if ok != wantOK || !slices.Equal(got, want) || it.Epoch() != ref.Epoch() {
+					t.Fatalf("%+v: after Skip(%d), batch %d = %v (ok %v, epoch %d), want %v (ok %v, epoch %d)",
+						opts, n, k, got, ok, it.Epoch(), want, wantOK, ref.Epoch())
+				}
+			}
+		}
+	}
+}
+
 func TestIteratorErrors(t *testing.T) {
 	im := makeImages(3, 1, 1, 1, 0)
 	for _, o := range []IteratorOptions{{BatchSize: 0}, {BatchSize: -2}, {BatchSize: 4, DropLast: true}} {

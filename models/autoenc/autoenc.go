@@ -56,7 +56,8 @@ func MSE(x, recon *graph.Node) *graph.Node {
 }
 
 // Train runs Adam on the mean squared error over batches of images drawn epoch after epoch in a
-// seeded order. It returns the per-step losses and validations.
+// seeded order; a run that resumes a checkpoint goes on with the batches the uninterrupted run
+// would have drawn from its global step on. It returns the per-step losses and validations.
 func (a *Autoencoder) Train(images *datasets.Images, s Settings) (*training.Result, error) {
 	if s.BatchSize <= 0 {
 		s.BatchSize = 64
@@ -77,7 +78,14 @@ func (a *Autoencoder) Train(images *datasets.Images, s Settings) (*training.Resu
 	if err != nil {
 		return nil, err
 	}
+	skipped := false
 	next := func() (train.Batch, error) {
+		if !skipped {
+			// The first step runs after training.Run resumed the checkpoint, if any: go on with the
+			// batches an uninterrupted run would draw from its global step on.
+			skipped = true
+			it.Skip(int(optimizer.GetGlobalStep(a.Store)))
+		}
 		t, _, ok := it.Next()
 		if !ok {
 			return train.Batch{}, fmt.Errorf("autoenc: the batch iterator over %q ended", images.Name)
