@@ -26,7 +26,7 @@ type ModelFn func(scope *model.Scope, x *graph.Node) *graph.Node
 type Settings struct {
 	BatchSize    int     // default 64
 	LearningRate float64 // Adam's learning rate; default 1e-3
-	Seed         int64   // seeds the batch order (the weights' initialisation uses the store's RNG: seed it with store.SetRNGStateFromSeed for repeatable runs)
+	Seed         int64   // seeds the batch order; the initial weights come from the store's RNG (store.SetRNGStateFromSeed)
 	// Steps, TimeBudget, CheckpointPath, EvalEvery, Callback... as in training.Settings.
 	Training training.Settings
 	// Validation, if set, is evaluated (mean PSNR) every Training.EvalEvery steps and at the end.
