@@ -56,10 +56,10 @@ func SplitsFrom(store *model.Store) (*Splits, error) {
 // TrainReport summarises a training run.
 type TrainReport struct {
 	Result   *training.Result
-	BestPSNR float64 // best validation PSNR seen in this run (dB)
-	BestStep int
-	Last     string // checkpoint to resume from
-	Best     string // checkpoint with the best validation PSNR
+	BestPSNR float64 // best validation PSNR in the run folder (dB): this run's, or an earlier run's it resumed
+	BestStep int     // global step of the best checkpoint (0 if the folder has none)
+	Last     string  // checkpoint to resume from
+	Best     string  // checkpoint with the best validation PSNR
 }
 
 // Train trains the model configured in store on its dataset, resuming from RunDir/last.ckpt if
@@ -76,7 +76,8 @@ func Train(ctx context.Context, b compute.Backend, store *model.Store, command s
 		return nil, err
 	}
 	dir := RunDir(store)
-	rep := &TrainReport{Last: filepath.Join(dir, "last.ckpt"), Best: filepath.Join(dir, "best.ckpt"), BestPSNR: bestSoFar(filepath.Join(dir, "best.ckpt"))}
+	rep := &TrainReport{Last: filepath.Join(dir, "last.ckpt"), Best: filepath.Join(dir, "best.ckpt")}
+	rep.BestPSNR, rep.BestStep = bestSoFar(rep.Best)
 	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
 	if err := seedInit(store); err != nil {
 		return nil, err
@@ -135,19 +136,22 @@ func Train(ctx context.Context, b compute.Backend, store *model.Store, command s
 	return rep, err
 }
 
-// bestSoFar reads the validation PSNR recorded in an existing best checkpoint (−Inf if none).
-func bestSoFar(path string) float64 {
+// bestSoFar reads the validation PSNR and global step recorded in an existing best checkpoint
+// (−1e300 and 0 if there is none or it records no PSNR, so any evaluation beats it).
+func bestSoFar(path string) (psnr float64, step int) {
 	if _, err := os.Stat(path); err != nil {
-		return -1e300
+		return -1e300, 0
 	}
 	c, err := training.ReadCheckpoint(path)
 	if err != nil {
-		return -1e300
+		return -1e300, 0
 	}
-	if v, ok := c.Header.Meta["val_psnr"].(float64); ok {
-		return v
+	v, ok := c.Header.Meta["val_psnr"].(float64)
+	if !ok {
+		return -1e300, 0
 	}
-	return -1e300
+	s, _ := c.Header.Meta["global_step"].(float64)
+	return v, int(s)
 }
 
 // Eval is the autoencoding evaluation of a trained model on test images (Table 1).

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/sparselab/sparselab/models/autoenc"
@@ -163,5 +164,35 @@ func TestSeedInit(t *testing.T) {
 	}
 	if d := maxAbsDiff(a, other); d < 1e-6 {
 		t.Errorf("seeds 3 and 4: reconstructions differ by only %g, want different initial weights", d)
+	}
+}
+
+// TestBestSoFar: a run that resumes a folder starts from the best checkpoint's validation PSNR and
+// global step, so its report names that step when the run itself does not improve on it.
+func TestBestSoFar(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		meta     map[string]any // nil: no best checkpoint
+		wantPSNR float64
+		wantStep int
+	}{
+		{"no checkpoint", nil, -1e300, 0},
+		{"psnr and step", map[string]any{"val_psnr": 26.2, "global_step": 1773750}, 26.2, 1773750},
+		{"no psnr recorded", map[string]any{"global_step": 10}, -1e300, 0},
+	} {
+		dir := t.TempDir()
+		if tc.meta != nil {
+			s := model.NewStore()
+			if _, err := s.CreateVariable("/decoder/conv1/weight", tensors.FromValue([]float32{1})); err != nil {
+				t.Fatal(err)
+			}
+			if err := training.SaveCheckpoint(s, filepath.Join(dir, "best.ckpt"), tc.meta); err != nil {
+				t.Fatal(err)
+			}
+		}
+		psnr, step := bestSoFar(filepath.Join(dir, "best.ckpt"))
+		if psnr != tc.wantPSNR || step != tc.wantStep {
+			t.Errorf("%s: bestSoFar = %g dB at step %d, want %g at %d", tc.name, psnr, step, tc.wantPSNR, tc.wantStep)
+		}
 	}
 }
