@@ -90,10 +90,10 @@ type Result struct {
 	StartStep, EndStep int
 	Losses             []LossPoint
 	Evals              []EvalPoint
-	Elapsed            time.Duration
-	StepsPerSecond     float64
-	StoppedBy          string // "steps", "time", "callback", "interrupted"
-	Checkpoint         string // last checkpoint written, if any
+	Elapsed            time.Duration // wall time up to the last checkpoint or the end; in a history, of all its runs
+	StepsPerSecond     float64       // of this run (in a history: of the last run)
+	StoppedBy          string        // "steps", "time", "callback", "interrupted"
+	Checkpoint         string        // last checkpoint written, if any
 }
 
 // ErrNonFinite is wrapped by the error returned when a step's loss is NaN or infinite.
@@ -225,6 +225,9 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 			meta[k] = v
 		}
 		meta["global_step"] = step
+		// The history on disk counts this run's wall time up to now: a run that is killed (no
+		// clean stop) keeps the time it trained in the record.
+		res.clock(t0)
 		if err := SaveCheckpoint(trainer.Store(), s.CheckpointPath, meta); err != nil {
 			return err
 		}
@@ -293,10 +296,7 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 		}
 	}
 	logLoss()
-	res.Elapsed = time.Since(t0)
-	if n := res.EndStep - res.StartStep; n > 0 && res.Elapsed > 0 {
-		res.StepsPerSecond = float64(n) / res.Elapsed.Seconds()
-	}
+	res.clock(t0)
 	if s.Eval != nil && res.StoppedBy != "interrupted" && (len(res.Evals) == 0 || res.Evals[len(res.Evals)-1].Step != step) {
 		m, err := evaluate()
 		if err != nil {
@@ -310,6 +310,15 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 		return res, err
 	}
 	return res, nil
+}
+
+// clock sets r's wall time to the time since t0 and its speed to the steps taken in it.
+func (r *Result) clock(t0 time.Time) {
+	r.Elapsed = time.Since(t0)
+	r.StepsPerSecond = 0
+	if n := r.EndStep - r.StartStep; n > 0 && r.Elapsed > 0 {
+		r.StepsPerSecond = float64(n) / r.Elapsed.Seconds()
+	}
 }
 
 func scalar(t *tensors.Tensor) float64 {

@@ -433,3 +433,46 @@ func TestMergedSupersedes(t *testing.T) {
 		t.Errorf("merged history %d–%d, loss and validation steps %v; want 0–25, [10 20 25 20 25]", m.StartStep, m.EndStep, steps)
 	}
 }
+
+// The history written with each periodic checkpoint counts the wall time of the run so far, so
+// a run killed between checkpoints (no clean stop) keeps the time it trained in the record, and
+// a resumed run adds its own to it.
+func TestPeriodicCheckpointsRecordWallTime(t *testing.T) {
+	const pause = 5 * time.Millisecond
+	ckpt := filepath.Join(t.TempDir(), "lin.ckpt")
+	for _, tc := range []struct {
+		steps    int
+		startMin time.Duration // the least wall time the history must hold at the check
+	}{
+		{10, 10 * pause},
+		{20, 20 * pause}, // resumed at step 10: its own 10 pauses on top of the first run's
+	} {
+		var seen *Result
+		settings := Settings{Steps: tc.steps, CheckpointPath: ckpt, CheckpointEvery: time.Nanosecond,
+			Callback: func(p Progress) bool {
+				time.Sleep(pause)
+				if p.Step == tc.steps-1 {
+					// The checkpoint of this step was written before the callback: read what a
+					// killed run would leave behind.
+					h, err := LoadHistory(ckpt)
+					if err != nil {
+						t.Fatal(err)
+					}
+					seen = h
+				}
+				return true
+			}}
+		if _, err := Run(newTrainer(t, 0.05), batches(), settings); err != nil {
+			t.Fatal(err)
+		}
+		// Written at step steps−1, before that step's pause: one pause fewer.
+		want := tc.startMin - 2*pause
+		if seen == nil {
+			t.Fatalf("run to step %d: no history read at step %d", tc.steps, tc.steps-1)
+		}
+		if seen.EndStep != tc.steps-1 || seen.Elapsed < want || seen.StepsPerSecond <= 0 {
+			t.Errorf("run to step %d: history on disk before the end says step %d, wall time %v, %.1f steps/s; want step %d, ≥ %v, a speed",
+				tc.steps, seen.EndStep, seen.Elapsed, seen.StepsPerSecond, tc.steps-1, want)
+		}
+	}
+}
