@@ -465,7 +465,7 @@ func TestPeriodicCheckpointsRecordWallTime(t *testing.T) {
 		if _, err := Run(newTrainer(t, 0.05), batches(), settings); err != nil {
 			t.Fatal(err)
 		}
-		// Written at step steps−1, before that step's pause: one pause fewer.
+		// Written at step steps−1, before that step's pause: the pauses of steps−2 steps.
 		want := tc.startMin - 2*pause
 		if seen == nil {
 			t.Fatalf("run to step %d: no history read at step %d", tc.steps, tc.steps-1)
