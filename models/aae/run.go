@@ -139,9 +139,6 @@ func Train(ctx context.Context, b compute.Backend, store *model.Store, command s
 // bestSoFar reads the validation PSNR and global step recorded in an existing best checkpoint
 // (−1e300 and 0 if there is none or it records no PSNR, so any evaluation beats it).
 func bestSoFar(path string) (psnr float64, step int) {
-	if _, err := os.Stat(path); err != nil {
-		return -1e300, 0
-	}
 	c, err := training.ReadCheckpoint(path)
 	if err != nil {
 		return -1e300, 0
