@@ -7,8 +7,10 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -147,6 +149,9 @@ type Checkpoint struct {
 // ReadCheckpoint reads and verifies a checkpoint file.
 func ReadCheckpoint(path string) (*Checkpoint, error) {
 	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("checkpoint %s does not exist: check the path, or write one by training (the run folder's best.ckpt or last.ckpt): %w", path, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading checkpoint: %w", err)
 	}

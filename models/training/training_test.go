@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -204,8 +205,9 @@ func TestCheckpointCorruptionIsReported(t *testing.T) {
 			t.Errorf("%s: err=%v, want a 'corrupt' error", name, err)
 		}
 	}
-	if _, err := ReadCheckpoint(filepath.Join(dir, "missing.ckpt")); err == nil {
-		t.Error("missing file: want an error")
+	missing := filepath.Join(dir, "missing.ckpt")
+	if _, err := ReadCheckpoint(missing); err == nil || !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), missing+" does not exist") {
+		t.Errorf("missing file: err=%v, want a 'does not exist' error naming the file and wrapping fs.ErrNotExist", err)
 	}
 }
 
