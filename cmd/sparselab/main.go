@@ -92,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, errUsage) {
 			return 2
 		}
-		fmt.Fprintf(stderr, "sparselab %s: %v\n", name, err)
+		fmt.Fprintln(stderr, errorLine(name, err))
 		return 1
 	}
 	return 0
@@ -140,4 +140,10 @@ func joinQuoted(xs []string) string {
 		q[i] = fmt.Sprintf("%q", x)
 	}
 	return strings.Join(q, ", ")
+}
+
+// errorLine is the line a failed command prints: "sparselab <command>: <error>", without the
+// package prefix that library errors of the same name carry ("aae: …" under `sparselab aae`).
+func errorLine(command string, err error) string {
+	return fmt.Sprintf("sparselab %s: %s", command, strings.TrimPrefix(err.Error(), command+": "))
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,7 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"data", "fetch", "nope"}, 1, `unknown dataset "nope"`},
 		{[]string{"notebook", "run", "README.md"}, 1, "is not a notebook file"},
 		{[]string{"aae", "info", "--weights", "main.go"}, 1, "not a sparselab checkpoint"},
+		{[]string{"aae", "info", "--weights", "/nonexistent.ckpt"}, 1, "/nonexistent.ckpt does not exist"},
 	} {
 		code, _, errOut := runCLI(tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {
@@ -53,6 +55,22 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		}
 		if strings.Contains(errOut, "goroutine ") {
 			t.Errorf("sparselab %v printed a panic trace:\n%s", tc.args, errOut)
+		}
+	}
+}
+
+func TestErrorLineDropsTheRepeatedPackagePrefix(t *testing.T) {
+	for _, tc := range []struct {
+		command string
+		err     error
+		want    string
+	}{
+		{"aae", errors.New("aae: Traverse: block 99 is outside [0, 20)"), "sparselab aae: Traverse: block 99 is outside [0, 20)"},
+		{"aae", errors.New("unknown aggregation \"maxx\""), "sparselab aae: unknown aggregation \"maxx\""},
+		{"invert", errors.New("aae: not this command's package"), "sparselab invert: aae: not this command's package"},
+	} {
+		if got := errorLine(tc.command, tc.err); got != tc.want {
+			t.Errorf("errorLine(%q, %q) = %q, want %q", tc.command, tc.err, got, tc.want)
 		}
 	}
 }
