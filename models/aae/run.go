@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +35,23 @@ func Resolve(store *model.Store) error {
 	}
 	if _, err := AggregatorByName(params.MustGet[string](store, ParamAggregation)); err != nil {
 		return err
+	}
+	for _, name := range []string{ParamChannels, ParamBlocks, ParamBlockSize} {
+		if v := params.MustGet[int](store, name); v <= 0 {
+			return fmt.Errorf("--%s must be positive, got %d (the paper's sizes are the defaults)", name, v)
+		}
+	}
+	if v := params.MustGet[int](store, ParamTestOffset); v < 0 {
+		return fmt.Errorf("--%s must be 0 or more, got %d", ParamTestOffset, v)
+	}
+	if f := params.MustGet[float64](store, ParamValFraction); !(f > 0 && f < 1) {
+		return fmt.Errorf("--%s must lie strictly between 0 and 1 (validation picks the best checkpoint), got %v", ParamValFraction, f)
+	}
+	if lr := params.MustGet[float64](store, params.ParamLearningRate); !(lr > 0) || math.IsInf(lr, 1) {
+		return fmt.Errorf("--%s must be a positive number (the paper's is 1e-4), got %v", params.ParamLearningRate, lr)
+	}
+	if d := params.MustGet[time.Duration](store, params.ParamTimeBudget); d < 0 {
+		return fmt.Errorf("--%s must be 0 (none) or a positive duration such as 90m, got %v", params.ParamTimeBudget, d)
 	}
 	return nil
 }

@@ -14,6 +14,43 @@ import (
 	"github.com/sparselab/sparselab/models/training"
 )
 
+// TestResolveRefusesBadHyperparameters checks that Resolve names the flag of a value that would
+// otherwise panic in graph building (sizes) or fail late (after loading data, or after training).
+func TestResolveRefusesBadHyperparameters(t *testing.T) {
+	for _, tc := range []struct{ name, value, want string }{
+		{ParamBlocks, "0", "--blocks must be positive"},
+		{ParamBlockSize, "-2", "--block_size must be positive"},
+		{ParamChannels, "-4", "--channels must be positive"},
+		{ParamTestOffset, "-3", "--test_offset must be 0 or more"},
+		{ParamValFraction, "0", "--val_fraction must lie strictly between 0 and 1"},
+		{ParamValFraction, "1.5", "--val_fraction must lie strictly between 0 and 1"},
+		{ParamValFraction, "NaN", "--val_fraction must lie strictly between 0 and 1"},
+		{params.ParamLearningRate, "-1", "--learning_rate must be a positive number"},
+		{params.ParamLearningRate, "NaN", "--learning_rate must be a positive number"},
+		{params.ParamLearningRate, "+Inf", "--learning_rate must be a positive number"},
+		{params.ParamTimeBudget, "-1m", "--time_budget must be 0 (none) or a positive duration"},
+		{ParamAggregation, "median", `unknown aggregation "median"`},
+		{ParamDataset, "cifar", `not "cifar"`},
+		{ParamChannels, "0", ""}, // 0: the dataset's c
+		{params.ParamTimeBudget, "0s", ""},
+	} {
+		store, err := params.NewStore(Specs()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := params.Set(store, tc.name, tc.value); err != nil {
+			t.Fatalf("setting %s=%s: %v", tc.name, tc.value, err)
+		}
+		err = Resolve(store)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s=%s: unexpected error %v", tc.name, tc.value, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s=%s: error %v, want one containing %q", tc.name, tc.value, err, tc.want)
+		}
+	}
+}
+
 // TestStartFromShipped checks that a run without a checkpoint continues the shipped model: its
 // global step and its training history up to that step.
 func TestStartFromShipped(t *testing.T) {
