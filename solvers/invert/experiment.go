@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -165,6 +166,15 @@ func InvertSamples(net *Network, set InversionSettings) (*InversionResult, error
 	s, err := set.withDefaults()
 	if err != nil {
 		return nil, err
+	}
+	// Settings every sample would reject are reported once, not as a failure of each sample.
+	if _, err := s.Pursuit.withDefaults(); err != nil {
+		return nil, fmt.Errorf("invert.InvertSamples: pursuit settings: %w", err)
+	}
+	if slices.Contains(s.Methods, MethodGD) {
+		if _, err := s.GD.withDefaults(net); err != nil {
+			return nil, fmt.Errorf("invert.InvertSamples: gradient-descent settings: %w", err)
+		}
 	}
 	n := net.OutputSize()
 	if s.Mask == MaskRows && s.Height*s.Width != n {

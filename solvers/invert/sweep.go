@@ -141,6 +141,10 @@ func (s *SweepSettings) withDefaults() (SweepSettings, error) {
 	if c.GD == nil {
 		c.GD = &GDSettings{}
 	}
+	// Settings every trial would reject are reported once, not as a failure of each trial.
+	if _, err := c.Pursuit.withDefaults(); err != nil {
+		return c, fmt.Errorf("invert.Sweep: pursuit settings: %w", err)
+	}
 	return c, nil
 }
 

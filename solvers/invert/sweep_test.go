@@ -3,6 +3,7 @@ package invert
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/sparselab/sparselab/models/backend/backendtest"
@@ -57,6 +58,7 @@ func TestSweepSettingsErrors(t *testing.T) {
 		"gd without backend": {Methods: []string{MethodGD}},
 		"unknown method":     {Methods: []string{"magic"}},
 		"bad width":          {Widths: []int{0}, Methods: []string{MethodOracle}},
+		"negative threshold": {Methods: []string{MethodLayeredBP}, Pursuit: &Settings{SupportThreshold: -1}},
 	} {
 		if _, err := Sweep(s); err == nil {
 			t.Errorf("%s: no error", name)
@@ -94,5 +96,17 @@ func TestInvertSamples(t *testing.T) {
 	}
 	if _, err := InvertSamples(net, InversionSettings{Mask: MaskRows, Methods: []string{MethodOracle}}); err == nil {
 		t.Errorf("rows mask on a 400-pixel generator with the default 28×28: no error")
+	} // Settings every sample would reject fail the call, naming the setting, instead of counting
+	// each sample as a failed inversion.
+	for name, tc := range map[string]struct {
+		set  InversionSettings
+		want string
+	}{
+		"negative support threshold": {InversionSettings{Samples: 2, Methods: []string{MethodOracle}, Pursuit: &Settings{SupportThreshold: -1}}, "SupportThreshold"},
+		"negative GD step":           {InversionSettings{Samples: 2, Methods: []string{MethodGD}, Backend: b, GD: &GDSettings{LearningRate: -1}}, "LearningRate > 0"},
+	} {
+		if _, err := InvertSamples(net, tc.set); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one naming %q", name, err, tc.want)
+		}
 	}
 }
