@@ -169,6 +169,19 @@ type TrainReport struct {
 // only the first limit training images (for tests). Cancelling ctx stops the run after the
 // current step with a checkpoint (StoppedBy "interrupted").
 func Train(ctx context.Context, b compute.Backend, store *model.Store, command string, limit int, progress func(training.Progress)) (*TrainReport, error) {
+	if g, d := learningRates(store); !(g > 0 && d > 0) || math.IsInf(g, 0) || math.IsInf(d, 0) {
+		return nil, fmt.Errorf("the learning rates (--%s %v, --%s %v) must be positive numbers", params.ParamLearningRate, g, ParamDiscLearningRate, d)
+	}
+	cfg := ConfigFrom(store)
+	if cfg.Latent <= 0 || cfg.Hidden1 <= 0 || cfg.Hidden2 <= 0 {
+		return nil, fmt.Errorf("the network sizes (--%s %d, --%s %d, --%s %d) must be positive", ParamLatent, cfg.Latent, ParamHidden1, cfg.Hidden1, ParamHidden2, cfg.Hidden2)
+	}
+	if b1 := params.MustGet[float64](store, ParamBeta1); !(b1 >= 0 && b1 < 1) {
+		return nil, fmt.Errorf("--%s %v: Adam's β₁ must lie in [0, 1) (DCGAN's is %v)", ParamBeta1, b1, DefaultBeta1)
+	}
+	if d := params.MustGet[time.Duration](store, params.ParamTimeBudget); d < 0 {
+		return nil, fmt.Errorf("--%s %v: give 0 (none) or a positive duration such as 90m", params.ParamTimeBudget, d)
+	}
 	images, n, err := LoadMNIST(true)
 	if err != nil {
 		return nil, err
@@ -181,10 +194,6 @@ func Train(ctx context.Context, b compute.Backend, store *model.Store, command s
 	if batch < 2 || batch > n {
 		return nil, fmt.Errorf("--%s %d must be between 2 and the %d training images", params.ParamBatchSize, batch, n)
 	}
-	if g, d := learningRates(store); !(g > 0 && d > 0) || math.IsInf(g, 0) || math.IsInf(d, 0) {
-		return nil, fmt.Errorf("the learning rates (--%s %v, --%s %v) must be positive numbers", params.ParamLearningRate, g, ParamDiscLearningRate, d)
-	}
-	cfg := ConfigFrom(store)
 	seed := uint64(params.MustGet[int](store, params.ParamSeed))
 	dir := RunDir(store)
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -309,16 +309,20 @@ func TestIsolatedBright(t *testing.T) {
 
 // TestBadLearningRateIsRefused: a learning rate that is not a positive number is refused before
 // any training, with an error naming the flags.
-func TestBadLearningRateIsRefused(t *testing.T) {
+func TestBadHyperparametersAreRefused(t *testing.T) {
 	b, _, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ flag, value string }{
-		{params.ParamLearningRate, "NaN"},
-		{params.ParamLearningRate, "-1e-4"},
-		{ParamDiscLearningRate, "+Inf"},
-		{ParamDiscLearningRate, "-2e-4"},
+	for _, tc := range []struct{ flag, value, want string }{
+		{params.ParamLearningRate, "NaN", "--" + params.ParamLearningRate},
+		{params.ParamLearningRate, "-1e-4", "--" + params.ParamLearningRate},
+		{ParamDiscLearningRate, "+Inf", "--" + params.ParamLearningRate},
+		{ParamDiscLearningRate, "-2e-4", "--" + params.ParamLearningRate},
+		{ParamLatent, "0", "--latent 0"},
+		{ParamHidden1, "-1", "--hidden1 -1"},
+		{ParamBeta1, "2", "β₁ must lie in [0, 1)"},
+		{params.ParamTimeBudget, "-1m", "--time_budget -1m0s"},
 	} {
 		dir := t.TempDir()
 		store := quickStore(t, dir)
@@ -326,8 +330,8 @@ func TestBadLearningRateIsRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := Train(context.Background(), b, store, "test", 256, nil)
-		if err == nil || !strings.Contains(err.Error(), "--"+params.ParamLearningRate) {
-			t.Errorf("--%s %s: want an error naming the learning-rate flags, got %v", tc.flag, tc.value, err)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("--%s %s: want an error containing %q, got %v", tc.flag, tc.value, tc.want, err)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "last.ckpt")); err == nil {
 			t.Errorf("--%s %s: a checkpoint was written", tc.flag, tc.value)
