@@ -3,6 +3,8 @@ package lasso
 import (
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -145,6 +147,15 @@ func SolveNPY(b compute.Backend, job NPYJob) (*NPYReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signals: %w", err)
 	}
+	for _, f := range []struct {
+		what, path string
+		data       []float64
+		shape      []int
+	}{{"dictionary", job.Dict, dData, dh.Shape}, {"signals", job.Signals, xData, xh.Shape}} {
+		if i := slices.IndexFunc(f.data, func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }); i >= 0 {
+			return nil, fmt.Errorf("%s %s holds %v at index %v: the LASSO needs finite numbers; clean or regenerate the file", f.what, f.path, f.data[i], unravel(i, f.shape))
+		}
+	}
 	op, err := linop.Dense(mat.NewDense(m, k, dData))
 	if err != nil {
 		return nil, fmt.Errorf("dictionary %s: %w", job.Dict, err)
@@ -268,4 +279,16 @@ func meanInt(v []int) float64 {
 		f[i] = float64(x)
 	}
 	return metrics.Mean(f)
+}
+
+// unravel returns the multi-index of flat index i in a row-major array of the given shape.
+func unravel(i int, shape []int) []int {
+	idx := make([]int, len(shape))
+	for d := len(shape) - 1; d >= 0; d-- {
+		if shape[d] > 0 {
+			idx[d] = i % shape[d]
+			i /= shape[d]
+		}
+	}
+	return idx
 }

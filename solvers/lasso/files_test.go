@@ -118,6 +118,16 @@ func TestSolveNPY(t *testing.T) {
 	// Errors.
 	bad3 := write("bad3.npy", func(p string) error { return npy.WriteFile(p, make([]float64, 8), []int{2, 2, 2}) })
 	wrong := write("wrong.npy", func(p string) error { return npy.WriteFile(p, make([]float64, 5*13), []int{5, 13}) })
+	nanSignals := write("nan.npy", func(p string) error {
+		v := make([]float64, 3*12)
+		v[2*12+5] = math.NaN()
+		return npy.WriteFile(p, v, []int{3, 12})
+	})
+	infDict := write("inf.npy", func(p string) error {
+		v := make([]float64, 12*20)
+		v[1*20+7] = math.Inf(-1)
+		return npy.WriteFile(p, v, []int{12, 20})
+	})
 	for _, tc := range []struct {
 		name string
 		job  NPYJob
@@ -131,6 +141,8 @@ func TestSolveNPY(t *testing.T) {
 		{"unknown dtype", NPYJob{Dict: dict, Signals: xRows, DType: "int8"}, "unknown dtype"},
 		{"negative λ", NPYJob{Dict: dict, Signals: xRows, Lambda: -1}, "≥ 0"},
 		{"3-D signals", NPYJob{Dict: dict, Signals: bad3}, "want [n, 12]"},
+		{"NaN in the signals", NPYJob{Dict: dict, Signals: nanSignals}, "nan.npy holds NaN at index [2 5]"},
+		{"−Inf in the dictionary", NPYJob{Dict: infDict, Signals: xRows}, "inf.npy holds -Inf at index [1 7]"},
 	} {
 		tc.job.Out = filepath.Join(dir, "err.npy")
 		_, err := SolveNPY(b, tc.job)
