@@ -1,6 +1,7 @@
 package nbrun
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,5 +150,43 @@ func TestTailAndLastLines(t *testing.T) {
 	s := "first\nI1125 00:03:33.786 main.go:187] log\nnbclient.exceptions.CellExecutionError: boom\n\nE1125 00:03:34 x] y\n"
 	if got := lastLines(s, 2); got != "first | nbclient.exceptions.CellExecutionError: boom" {
 		t.Errorf("lastLines=%q", got)
+	}
+}
+
+// TestCheckGoWork checks that a notebook is refused when the kernel's go.work member is gone or
+// is another checkout of sparselab than the notebook's, and allowed otherwise.
+func TestCheckGoWork(t *testing.T) {
+	root := t.TempDir()
+	checkout := func(name, module string) string {
+		dir := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Join(dir, "notebooks"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("// comment\nmodule "+module+"\n\ngo 1.25\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	a, b := checkout("a", modulePath), checkout("b", modulePath)
+	other := checkout("mine", "example.com/mine")
+	nb := func(dir string) string { return filepath.Join(dir, "notebooks", "01.ipynb") }
+	for _, tc := range []struct {
+		name, notebook, goWork, want string
+	}{
+		{"same checkout", nb(a), a, ""},
+		{"same checkout, through a relative path", nb(a), filepath.Join(a, "notebooks", ".."), ""},
+		{"no go.work member", nb(a), "", ""},
+		{"a user's own module", nb(other), a, ""},
+		{"outside any module", filepath.Join(root, "x.ipynb"), a, ""},
+		{"another checkout", nb(b), a, "belongs to the sparselab checkout " + b},
+		{"member gone", nb(a), filepath.Join(root, "gone"), "which does not exist"},
+	} {
+		err := checkGoWork(tc.notebook, tc.goWork, KernelName)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: unexpected error %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, ErrSetup)):
+			t.Errorf("%s: error %v, want an ErrSetup containing %q", tc.name, err, tc.want)
+		}
 	}
 }

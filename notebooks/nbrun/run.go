@@ -207,6 +207,54 @@ func findSetup(jupyter, kernel string) (*Setup, error) {
 	return s, nil
 }
 
+// modulePath is the module whose packages the notebooks import.
+const modulePath = "github.com/sparselab/sparselab"
+
+// checkGoWork refuses to run a notebook when the kernel's go.work member goWork (the checkout
+// whose packages the cells import) does not exist, or when the notebook lies in another
+// checkout of sparselab than goWork: the cells would import that checkout's packages, or fail
+// to start. Both happen after scripts/setup.sh ran in another clone of the repository.
+func checkGoWork(notebookPath, goWork, kernel string) error {
+	if goWork == "" {
+		return nil
+	}
+	if st, err := os.Stat(goWork); err != nil || !st.IsDir() {
+		return fmt.Errorf("%w: the %q kernel imports sparselab from %s (its go.work member), which does not exist: run scripts/setup.sh tools in the checkout you work in", ErrSetup, kernel, goWork)
+	}
+	abs, err := filepath.Abs(notebookPath)
+	if err != nil {
+		return nil
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		if raw, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil {
+			if goModModule(raw) == modulePath && !sameDir(dir, goWork) {
+				return fmt.Errorf("%w: %s belongs to the sparselab checkout %s, but the %q kernel imports sparselab from %s: run scripts/setup.sh tools in %s", ErrSetup, notebookPath, dir, kernel, goWork, dir)
+			}
+			return nil
+		}
+		if filepath.Dir(dir) == dir {
+			return nil
+		}
+	}
+}
+
+// goModModule returns the module path declared in a go.mod file ("" if none).
+func goModModule(goMod []byte) string {
+	for _, line := range strings.Split(string(goMod), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "module "); ok {
+			return strings.Trim(strings.TrimSpace(rest), `"`)
+		}
+	}
+	return ""
+}
+
+// sameDir reports whether a and b name the same folder (after resolving symbolic links).
+func sameDir(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
 func findJupyter(jupyter string) (string, error) {
 	candidates := []string{jupyter}
 	if jupyter == "" {
@@ -251,6 +299,9 @@ func Run(ctx context.Context, notebookPath string, opts Options) (*Result, error
 	kernel := opts.Kernel
 	if kernel == "" {
 		kernel = KernelName
+	}
+	if err := checkGoWork(notebookPath, setup.GoWork, kernel); err != nil {
+		return nil, err
 	}
 	cellTimeout := opts.CellTimeout
 	if cellTimeout <= 0 {
