@@ -47,8 +47,8 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	block := fs.Int("block", 0, "traverse: latent block")
 	coord := fs.Int("coord", 0, "traverse: coordinate within the block")
 	steps := fs.Int("traverse_steps", aae.DefaultTraversalSteps, "traverse: number of images along the sweep")
-	rawNorm := fs.Bool("raw", false, "decompose: atom norms without clipping atoms to [0,1]")
-	outDir := fs.String("out", "out/aae", "decompose, traverse: folder for the PNG figures")
+	rawNorm := fs.Bool("raw", false, "decompose, atoms (figure): atom norms without clipping atoms to [0,1]")
+	outDir := fs.String("out", "out/aae", "atoms, decompose, traverse: folder for the PNG figures")
 	switch sub {
 	case "train", "eval", "export", "info", "superres", "decompose", "traverse", "atoms":
 	case "", "-h", "--help", "-help":
@@ -141,10 +141,18 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		}
 		out := map[string]any{"dataset": params.MustGet[string](store, aae.ParamDataset), "aggregation": params.MustGet[string](store, aae.ParamAggregation),
 			"test_offset": params.MustGet[int](store, aae.ParamTestOffset), "test_count": test.N, "threshold": aae.DefaultThreshold}
+		figNorm := aae.NormClipped
+		if *rawNorm {
+			figNorm = aae.NormRaw
+		}
+		var figAct *aae.Activation
 		for _, norm := range []aae.AtomNorm{aae.NormClipped, aae.NormRaw} {
 			act, err := a.ActivatedAtoms(test, aae.ActivationOptions{Norm: norm})
 			if err != nil {
 				return err
+			}
+			if norm == figNorm {
+				figAct = act
 			}
 			out[norm.String()] = map[string]any{"mean": act.MeanCount, "std": act.StdCount, "histogram": act.Histogram, "mean_sorted_ratios": act.SortedMean}
 			if !*asJSON {
@@ -156,7 +164,12 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			js, _ := json.MarshalIndent(out, "", "  ")
 			fmt.Fprintln(stdout, string(js))
 		}
-		return nil
+		ds, agg := params.MustGet[string](store, aae.ParamDataset), params.MustGet[string](store, aae.ParamAggregation)
+		fig, err := aae.ActivationFigure(ds, []string{aae.DisplayName(agg)}, []*aae.Activation{figAct})
+		if err != nil {
+			return err
+		}
+		return saveFigure(stderr, fig, *outDir, "atoms-"+ds+"-"+agg)
 	case "decompose", "traverse":
 		w := *weights
 		if w == "run" {
@@ -209,19 +222,11 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			}
 			name = fmt.Sprintf("traverse-%s-b%d-c%d", name, *block, *coord)
 		}
-		path := filepath.Join(*outDir, name+".png")
-		if err := os.MkdirAll(*outDir, 0o755); err != nil {
-			return err
-		}
-		if err := fig.Save(path); err != nil {
-			return err
-		}
 		if *asJSON {
 			js, _ := json.MarshalIndent(result, "", "  ")
 			fmt.Fprintln(stdout, string(js))
 		}
-		fmt.Fprintf(stderr, "wrote %s\n", path)
-		return nil
+		return saveFigure(stderr, fig, *outDir, name)
 	case "eval":
 		w := *weights
 		if w == "run" {
@@ -297,7 +302,8 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 	return nil
 }
 
-// decompositionFigure draws each decomposition as a row: input, reconstruction, atoms by norm.
+// decompositionFigure draws each decomposition as a row (aae.DecompositionFigure) and returns its
+// JSON summary.
 func decompositionFigure(decs []aae.Decomposition, name string) (any, *plotting.Figure, error) {
 	type row struct {
 		Index     int       `json:"index"`
@@ -306,46 +312,32 @@ func decompositionFigure(decs []aae.Decomposition, name string) (any, *plotting.
 		Ratios    []float64 `json:"norm_ratios"`
 	}
 	var rows []row
-	var pixels []float32
-	var titles []string
-	cols := 0
 	for _, d := range decs {
 		rows = append(rows, row{d.Index, d.Activated, d.Blocks, d.Ratios})
-		pixels = append(append(pixels, d.Input...), d.Recon...)
-		titles = append(titles, fmt.Sprintf("x #%d", d.Index), "x̂")
-		for k := range d.Atoms {
-			pixels = append(pixels, d.Atoms[k]...)
-			titles = append(titles, fmt.Sprintf("%.2f", d.Ratios[k]))
-		}
-		cols = 2 + len(d.Atoms)
 	}
-	fig, err := plotting.ImageGrid(plotting.Images{N: len(pixels) / (aae.ImageSize * aae.ImageSize), Height: aae.ImageSize, Width: aae.ImageSize, Channels: 1, Pixels: pixels},
-		plotting.GridOptions{Columns: cols, Titles: titles, Title: "Atom decompositions (" + name + "): image, reconstruction, atoms by norm ratio"})
+	fig, err := aae.DecompositionFigure("Atom decompositions ("+name+"): image, reconstruction, atoms by norm ratio", decs, 0)
 	return rows, fig, err
 }
 
-// traversalFigure draws a latent traversal (and the traversed atom for atomic models).
+// traversalFigure draws a latent traversal (aae.TraversalFigure) and returns its JSON summary.
 func traversalFigure(tr *aae.Traversal, name string) (any, *plotting.Figure, error) {
-	var pixels []float32
-	var titles []string
-	for i, im := range tr.Images {
-		pixels = append(pixels, im...)
-		titles = append(titles, fmt.Sprintf("%.2f", tr.Values[i]))
-	}
-	labels := []string{"image"}
-	if tr.Atoms != nil {
-		labels = append(labels, "atom")
-		for _, at := range tr.Atoms {
-			pixels = append(pixels, at...)
-			titles = append(titles, "")
-		}
-	}
-	fig, err := plotting.ImageGrid(plotting.Images{N: len(pixels) / (aae.ImageSize * aae.ImageSize), Height: aae.ImageSize, Width: aae.ImageSize, Channels: 1, Pixels: pixels},
-		plotting.GridOptions{Columns: len(tr.Images), Titles: titles, RowLabels: labels, Scale: plotting.PerImageRange,
-			Title: fmt.Sprintf("Latent traversal (%s): θ[%d,%d] from %.2f to %.2f", name, tr.Block, tr.Coord, tr.Min, tr.Max)})
+	fig, err := aae.TraversalFigure(fmt.Sprintf("Latent traversal (%s): θ[%d,%d] from %.2f to %.2f", name, tr.Block, tr.Coord, tr.Min, tr.Max), tr)
 	summary := map[string]any{"block": tr.Block, "coord": tr.Coord, "base": tr.Base, "min": tr.Min, "max": tr.Max,
 		"argmin": tr.ArgMin, "argmax": tr.ArgMax, "values": tr.Values}
 	return summary, fig, err
+}
+
+// saveFigure writes fig as dir/name.png, creating dir, and says so on log.
+func saveFigure(log io.Writer, fig *plotting.Figure, dir, name string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := fig.Save(path); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	fmt.Fprintf(log, "wrote %s\n", path)
+	return nil
 }
 
 // runWeights maps the --weights flag: "run" is the run folder's best checkpoint, "" the shipped weights.

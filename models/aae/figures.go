@@ -1,0 +1,115 @@
+package aae
+
+import (
+	"fmt"
+
+	"github.com/sparselab/sparselab/plotting"
+)
+
+// DecompositionFigure redraws the paper's Fig. 3: one row per decomposition, the image, its
+// reconstruction and its atoms in decreasing order of norm, each captioned with its norm ratio
+// ‖atom‖/‖x‖. atoms bounds the atoms shown per row (0 or more than K: all K).
+func DecompositionFigure(title string, decs []Decomposition, atoms int) (*plotting.Figure, error) {
+	if len(decs) == 0 {
+		return nil, fmt.Errorf("aae.DecompositionFigure: no decomposition to draw")
+	}
+	shown := len(decs[0].Atoms)
+	if atoms > 0 && atoms < shown {
+		shown = atoms
+	}
+	var pixels []float32
+	var titles []string
+	for _, d := range decs {
+		if len(d.Atoms) < shown || len(d.Ratios) < shown {
+			return nil, fmt.Errorf("aae.DecompositionFigure: image #%d has %d atoms and %d ratios, the figure shows %d", d.Index, len(d.Atoms), len(d.Ratios), shown)
+		}
+		pixels = append(append(pixels, d.Input...), d.Recon...)
+		titles = append(titles, fmt.Sprintf("x (#%d)", d.Index), "x̂")
+		for k := range shown {
+			pixels = append(pixels, d.Atoms[k]...)
+			titles = append(titles, fmt.Sprintf("%.2f", d.Ratios[k]))
+		}
+	}
+	fig, err := plotting.ImageGrid(plotting.Images{N: len(decs) * (2 + shown), Height: ImageSize, Width: ImageSize, Channels: 1, Pixels: pixels},
+		plotting.GridOptions{Columns: 2 + shown, Titles: titles, Title: title})
+	if err != nil {
+		return nil, fmt.Errorf("aae.DecompositionFigure: %w", err)
+	}
+	return fig, nil
+}
+
+// TraversalFigure redraws the paper's Fig. 5: the images decoded along the sweep of θ[Block,
+// Coord] (eq. 6), captioned with the coordinate's value, and below them the traversed atom for
+// atomic models; each image is scaled to its own range so that the atom's shape shows.
+func TraversalFigure(title string, tr *Traversal) (*plotting.Figure, error) {
+	if tr == nil || len(tr.Images) == 0 || len(tr.Values) != len(tr.Images) {
+		return nil, fmt.Errorf("aae.TraversalFigure: want a traversal with as many values as images")
+	}
+	var pixels []float32
+	var titles []string
+	for i, im := range tr.Images {
+		pixels = append(pixels, im...)
+		titles = append(titles, fmt.Sprintf("%.2f", tr.Values[i]))
+	}
+	labels := []string{"image"}
+	if tr.Atoms != nil {
+		if len(tr.Atoms) != len(tr.Images) {
+			return nil, fmt.Errorf("aae.TraversalFigure: %d atoms for %d images", len(tr.Atoms), len(tr.Images))
+		}
+		labels = append(labels, "atom")
+		for _, at := range tr.Atoms {
+			pixels = append(pixels, at...)
+			titles = append(titles, "")
+		}
+	}
+	fig, err := plotting.ImageGrid(plotting.Images{N: len(titles), Height: ImageSize, Width: ImageSize, Channels: 1, Pixels: pixels},
+		plotting.GridOptions{Columns: len(tr.Images), Titles: titles, RowLabels: labels, Scale: plotting.PerImageRange, Title: title})
+	if err != nil {
+		return nil, fmt.Errorf("aae.TraversalFigure: %w", err)
+	}
+	return fig, nil
+}
+
+// ActivationFigure redraws the paper's Fig. 4 for the models named in names (acts[i] measured on
+// names[i]'s model, e.g. SUM-AAE and MAX-AAE on one dataset): the histograms of the number of
+// activated atoms per image, and the mean of each image's sorted norm ratios ‖atom‖/‖x‖ against
+// the atom's rank with the activation threshold dashed.
+func ActivationFigure(dataset string, names []string, acts []*Activation) (*plotting.Figure, error) {
+	if len(acts) == 0 || len(names) != len(acts) {
+		return nil, fmt.Errorf("aae.ActivationFigure: want one name per activation, got %d names and %d activations", len(names), len(acts))
+	}
+	var samples []plotting.Sample
+	var curves []plotting.Series
+	threshold := acts[0].Threshold
+	for i, act := range acts {
+		if act == nil || len(act.Counts) == 0 {
+			return nil, fmt.Errorf("aae.ActivationFigure: %s: no images measured", names[i])
+		}
+		counts := make([]float64, len(act.Counts))
+		for j, c := range act.Counts {
+			counts[j] = float64(c)
+		}
+		samples = append(samples, plotting.Sample{Name: names[i], Values: counts})
+		rank := make([]float64, len(act.SortedMean))
+		for j := range rank {
+			rank[j] = float64(j + 1)
+		}
+		curves = append(curves, plotting.Series{Name: names[i], X: rank, Y: act.SortedMean, Points: true})
+	}
+	if threshold > 0 && len(acts[0].SortedMean) > 0 {
+		k := len(acts[0].SortedMean)
+		curves = append(curves, plotting.Series{Name: fmt.Sprintf("threshold %.2f", threshold), X: []float64{1, float64(k)}, Y: []float64{threshold, threshold}, Dashed: true})
+	}
+	norm := acts[0].Norm
+	h, err := plotting.Histograms(plotting.HistogramOptions{Title: fmt.Sprintf("Activated atoms per image (%s, %s atoms)", dataset, norm),
+		XLabel: "activated atoms", YLabel: "images", Integer: true}, samples...)
+	if err != nil {
+		return nil, fmt.Errorf("aae.ActivationFigure: %w", err)
+	}
+	c, err := plotting.CurvesWith(plotting.CurveOptions{Title: fmt.Sprintf("Mean sorted atom norms (%s)", dataset),
+		XLabel: "rank of the atom", YLabel: "‖atom‖ / ‖x‖"}, curves...)
+	if err != nil {
+		return nil, fmt.Errorf("aae.ActivationFigure: %w", err)
+	}
+	return plotting.Row(h, c)
+}

@@ -1,0 +1,117 @@
+package aae
+
+import (
+	"bytes"
+	"image/png"
+	"strings"
+	"testing"
+)
+
+// synthImage returns a 28×28 image whose pixels are v.
+func synthImage(v float32) []float32 {
+	im := make([]float32, ImageSize*ImageSize)
+	for i := range im {
+		im[i] = v * float32(i%ImageSize) / ImageSize
+	}
+	return im
+}
+
+// decodedSize encodes the figure as PNG and returns the decoded image's width and height.
+func decodedSize(t *testing.T, name string, b []byte) (int, int) {
+	t.Helper()
+	im, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("%s: the PNG does not decode: %v", name, err)
+	}
+	return im.Bounds().Dx(), im.Bounds().Dy()
+}
+
+func TestFigures(t *testing.T) {
+	const K = 20
+	dec := func(index int) Decomposition {
+		d := Decomposition{Index: index, Input: synthImage(1), Recon: synthImage(0.9)}
+		for k := range K {
+			d.Atoms = append(d.Atoms, synthImage(1/float32(k+1)))
+			d.Ratios = append(d.Ratios, 1/float64(k+1))
+			d.Blocks = append(d.Blocks, k)
+		}
+		return d
+	}
+	act := func(counts ...int) *Activation {
+		a := &Activation{Norm: NormClipped, Threshold: DefaultThreshold, Counts: counts, SortedMean: make([]float64, K)}
+		for j := range a.SortedMean {
+			a.SortedMean[j] = 0.5 / float64(j+1)
+		}
+		return a
+	}
+	tr := &Traversal{Block: 3, Coord: 4}
+	for i := range 5 {
+		tr.Values = append(tr.Values, float64(i))
+		tr.Images = append(tr.Images, synthImage(float32(i)))
+		tr.Atoms = append(tr.Atoms, synthImage(float32(i)/2))
+	}
+
+	// Figures that draw: a decomposition of two rows of 2+10 images is wider than tall, all
+	// encode as PNG, and the title is kept.
+	decFig, err := DecompositionFigure("Fig. 3 test", []Decomposition{dec(0), dec(5)}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allFig, err := DecompositionFigure("all atoms", []Decomposition{dec(0)}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trFig, err := TraversalFigure("Fig. 5 test", tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	actFig, err := ActivationFigure("mnist", []string{"SUM-AAE", "MAX-AAE"}, []*Activation{act(17, 15, 16), act(7, 8, 6)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if decFig.Title() != "Fig. 3 test" || trFig.Title() != "Fig. 5 test" {
+		t.Errorf("titles %q and %q", decFig.Title(), trFig.Title())
+	}
+	for name, f := range map[string]interface {
+		Bytes(string) ([]byte, error)
+	}{"decomposition": decFig, "all atoms": allFig, "traversal": trFig, "activation": actFig} {
+		b, err := f.Bytes("png")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if w, h := decodedSize(t, name, b); w <= h {
+			t.Errorf("%s: %d×%d pixels, want a figure wider than tall", name, w, h)
+		}
+	}
+	// One row of 22 images (all 20 atoms) is a longer strip than two rows of 12.
+	dw, dh := decFig.Size()
+	aw, ah := allFig.Size()
+	if aw/ah <= dw/dh {
+		t.Errorf("all 20 atoms: %v×%v, not a longer strip than two rows of 10 atoms' %v×%v", aw, ah, dw, dh)
+	}
+
+	// Bad input is an error naming the function.
+	short := dec(1)
+	short.Atoms, short.Ratios = short.Atoms[:3], short.Ratios[:3]
+	for name, err := range map[string]error{
+		"no decomposition": func() error { _, err := DecompositionFigure("x", nil, 0); return err }(),
+		"rows differ":      func() error { _, err := DecompositionFigure("x", []Decomposition{dec(0), short}, 10); return err }(),
+		"no traversal":     func() error { _, err := TraversalFigure("x", nil); return err }(),
+		"atoms ≠ images": func() error {
+			_, err := TraversalFigure("x", &Traversal{Values: tr.Values, Images: tr.Images, Atoms: tr.Atoms[:2]})
+			return err
+		}(),
+		"names ≠ activations": func() error {
+			_, err := ActivationFigure("mnist", []string{"SUM-AAE"}, []*Activation{act(1), act(2)})
+			return err
+		}(),
+		"no images measured": func() error {
+			_, err := ActivationFigure("mnist", []string{"SUM-AAE"}, []*Activation{act()})
+			return err
+		}(),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "aae.") {
+			t.Errorf("%s: error %v, want one naming the aae function", name, err)
+		}
+	}
+}
