@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -64,6 +65,17 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	names := backend.Available()
 	if *backends != "" {
 		names = strings.Split(*backends, ",")
+		for _, n := range names {
+			if _, err := backend.Pick(n); errors.Is(err, backend.ErrUnknown) {
+				return fmt.Errorf("--backends: %w", err)
+			}
+		}
+	}
+	switch {
+	case *batch < 1, *channels < 1, *maxSteps < 1:
+		return fmt.Errorf("--batch (%d), --channels (%d) and --max-steps (%d) must be positive", *batch, *channels, *maxSteps)
+	case *minTime < 0:
+		return fmt.Errorf("--min-time %v must be 0 or more", *minTime)
 	}
 	aggs := strings.Split(*models, ",")
 	for _, a := range aggs {

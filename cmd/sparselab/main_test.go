@@ -48,6 +48,9 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"notebook", "run", "README.md"}, 1, "is not a notebook file"},
 		{[]string{"aae", "info", "--weights", "main.go"}, 1, "not a sparselab checkpoint"},
 		{[]string{"aae", "info", "--weights", "/nonexistent.ckpt"}, 1, "/nonexistent.ckpt does not exist"},
+		{[]string{"bench", "--backends", "go,tpu"}, 1, `--backends: unknown backend "tpu"`},
+		{[]string{"bench", "--batch", "0"}, 1, "must be positive"},
+		{[]string{"bench", "--min-time", "-1s"}, 1, "--min-time -1s must be 0 or more"},
 	} {
 		code, _, errOut := runCLI(tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {

@@ -18,6 +18,7 @@
 package backend
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -155,6 +156,10 @@ func Available() []string {
 	return append(out, Go)
 }
 
+// ErrUnknown is wrapped by the error of a configuration that names no backend (as opposed to a
+// known backend that is not installed here).
+var ErrUnknown = errors.New("unknown backend")
+
 // Pick resolves a configuration into a Choice without creating the backend. An empty config means:
 // $GOMLX_BACKEND if set, else the first of Available.
 func Pick(config string) (Choice, error) {
@@ -201,8 +206,8 @@ func Pick(config string) (Choice, error) {
 		}
 		return Choice{Name: XLA, Config: config, Reason: reason}, nil
 	default:
-		return Choice{}, fmt.Errorf("unknown backend %q: want one of %q, %q or %q, optionally with options after a colon (e.g. \"go\", \"onnx:cpu\", \"xla:cuda\")",
-			config, XLA, ONNX, Go)
+		return Choice{}, fmt.Errorf("%w %q: want one of %q, %q or %q, optionally with options after a colon (e.g. \"go\", \"onnx:cpu\", \"xla:cuda\")",
+			ErrUnknown, config, XLA, ONNX, Go)
 	}
 }
 

@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -15,9 +16,17 @@ func TestPickErrors(t *testing.T) {
 		{"tpu:foo", "unknown backend"},
 	} {
 		_, err := Pick(tc.config)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("Pick(%q): err=%v, want it to contain %q", tc.config, err, tc.want)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, ErrUnknown) {
+			t.Errorf("Pick(%q): err=%v, want it to contain %q and wrap ErrUnknown", tc.config, err, tc.want)
 		}
+	}
+	// A known backend that is missing here is not "unknown".
+	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", t.TempDir())
+	if _, err := Pick("go"); err != nil {
+		t.Errorf("Pick(go): %v", err)
+	}
+	if _, err := Pick("xla:/nonexistent/pjrt_c_api_cpu_plugin.so"); errors.Is(err, ErrUnknown) {
+		t.Errorf("Pick(xla:…): %v wraps ErrUnknown", err)
 	}
 }
 
