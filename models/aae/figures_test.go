@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// synthImage returns a 28×28 image whose pixels are v.
+// synthImage returns a 28×28 image: a horizontal ramp from 0 towards v.
 func synthImage(v float32) []float32 {
 	im := make([]float32, ImageSize*ImageSize)
 	for i := range im {
@@ -16,7 +16,7 @@ func synthImage(v float32) []float32 {
 	return im
 }
 
-// decodedSize encodes the figure as PNG and returns the decoded image's width and height.
+// decodedSize decodes PNG bytes and returns the image's width and height in pixels.
 func decodedSize(t *testing.T, name string, b []byte) (int, int) {
 	t.Helper()
 	im, err := png.Decode(bytes.NewReader(b))
