@@ -5,6 +5,8 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+
+	"github.com/sparselab/sparselab/plotting"
 )
 
 // synthImage returns a 28×28 image: a horizontal ramp from 0 towards v.
@@ -72,9 +74,7 @@ func TestFigures(t *testing.T) {
 	if decFig.Title() != "Fig. 3 test" || trFig.Title() != "Fig. 5 test" {
 		t.Errorf("titles %q and %q", decFig.Title(), trFig.Title())
 	}
-	for name, f := range map[string]interface {
-		Bytes(string) ([]byte, error)
-	}{"decomposition": decFig, "all atoms": allFig, "traversal": trFig, "activation": actFig} {
+	for name, f := range map[string]*plotting.Figure{"decomposition": decFig, "all atoms": allFig, "traversal": trFig, "activation": actFig} {
 		b, err := f.Bytes("png")
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

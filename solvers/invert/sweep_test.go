@@ -96,7 +96,8 @@ func TestInvertSamples(t *testing.T) {
 	}
 	if _, err := InvertSamples(net, InversionSettings{Mask: MaskRows, Methods: []string{MethodOracle}}); err == nil {
 		t.Errorf("rows mask on a 400-pixel generator with the default 28×28: no error")
-	} // Settings every sample would reject fail the call, naming the setting, instead of counting
+	}
+	// Settings every sample would reject fail the call, naming the setting, instead of counting
 	// each sample as a failed inversion.
 	for name, tc := range map[string]struct {
 		set  InversionSettings
