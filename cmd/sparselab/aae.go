@@ -46,7 +46,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	images := fs.String("images", "0,1,2", "decompose: comma-separated test image indices (relative to --test_offset)")
 	block := fs.Int("block", 0, "traverse: latent block")
 	coord := fs.Int("coord", 0, "traverse: coordinate within the block")
-	steps := fs.Int("traverse_steps", aae.DefaultTraversalSteps, "traverse: number of images along the sweep")
+	steps := fs.Int("traverse_steps", aae.DefaultTraversalSteps, "traverse: number of images along the sweep (at least 2)")
 	rawNorm := fs.Bool("raw", false, "decompose, atoms (figure): atom norms without clipping atoms to [0,1]")
 	outDir := fs.String("out", "out/aae", "atoms, decompose, traverse: folder for the PNG figures")
 	switch sub {
@@ -196,6 +196,10 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 				if _, err := fmt.Sscan(strings.TrimSpace(f), &i); err != nil {
 					return fmt.Errorf("--images: %q is not an index", f)
 				}
+				if i < 0 || i >= test.N {
+					return fmt.Errorf("--images: index %d is outside the %d test images loaded (--test_offset %d, --test_count %d): use 0 to %d, or raise --test_count",
+						i, test.N, params.MustGet[int](store, aae.ParamTestOffset), params.MustGet[int](store, aae.ParamTestCount), test.N-1)
+				}
 				idx = append(idx, i)
 			}
 			norm := aae.NormClipped
@@ -212,6 +216,15 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			}
 			name = "decompose-" + name
 		} else {
+			K, d := params.MustGet[int](store, aae.ParamBlocks), params.MustGet[int](store, aae.ParamBlockSize)
+			switch {
+			case *block < 0 || *block >= K:
+				return fmt.Errorf("--block %d: the model has %d latent blocks: use 0 to %d", *block, K, K-1)
+			case *coord < 0 || *coord >= d:
+				return fmt.Errorf("--coord %d: a latent block has %d coordinates: use 0 to %d", *coord, d, d-1)
+			case *steps < 2:
+				return fmt.Errorf("--traverse_steps %d: a traversal needs at least 2 images", *steps)
+			}
 			tr, err := a.Traverse(test, aae.TraversalOptions{Block: *block, Coord: *coord, Steps: *steps})
 			if err != nil {
 				return err

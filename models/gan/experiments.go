@@ -2,6 +2,7 @@ package gan
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -137,9 +138,47 @@ func gdSettings(store *model.Store) *invert.GDSettings {
 	}
 }
 
+// checkFlags returns an error naming the first of the given flags whose value the solvers would
+// reject, so that the message names the flag rather than a field of solvers/invert's settings
+// and comes before any work starts.
+func checkFlags(store *model.Store, names ...string) error {
+	for _, name := range names {
+		var bad string
+		switch name {
+		case ParamSweepLatent, ParamSweepImage, ParamSweepTrials, ParamSamples, ParamHiddenRows:
+			if v := params.MustGet[int](store, name); v < 1 {
+				bad = fmt.Sprintf("%d: must be at least 1", v)
+			}
+		case ParamGDSteps, ParamGDRestarts:
+			if v := params.MustGet[int](store, name); v < 0 {
+				bad = fmt.Sprintf("%d: must be ≥ 0 (0: the solver's default)", v)
+			}
+		case ParamGDLearningRate, ParamSupportThreshold:
+			if v := params.MustGet[float64](store, name); !(v >= 0) || math.IsInf(v, 0) {
+				bad = fmt.Sprintf("%g: must be finite and ≥ 0 (0: the solver's default)", v)
+			}
+		case ParamHiddenFraction:
+			if v := params.MustGet[float64](store, name); !(v > 0 && v < 1) {
+				bad = fmt.Sprintf("%g: must be in (0, 1)", v)
+			}
+		default:
+			panic(fmt.Sprintf("gan.checkFlags: no rule for flag %q", name))
+		}
+		if bad != "" {
+			return fmt.Errorf("flag --%s = %s", name, bad)
+		}
+	}
+	return nil
+}
+
 // SweepSettings returns the random-weights sweep configured by the store's parameters
-// (ExperimentSpecs), running gradient descent on backend b.
+// (ExperimentSpecs), running gradient descent on backend b. A flag the solver would reject is
+// reported by name.
 func SweepSettings(store *model.Store, b compute.Backend) (invert.SweepSettings, error) {
+	if err := checkFlags(store, ParamSweepLatent, ParamSweepImage, ParamSweepTrials, ParamGDSteps, ParamGDRestarts,
+		ParamGDLearningRate, ParamSupportThreshold); err != nil {
+		return invert.SweepSettings{}, err
+	}
 	widths, err := ParseWidths(params.MustGet[string](store, ParamSweepWidths))
 	if err != nil {
 		return invert.SweepSettings{}, fmt.Errorf("flag --%s: %w", ParamSweepWidths, err)
@@ -158,8 +197,13 @@ func SweepSettings(store *model.Store, b compute.Backend) (invert.SweepSettings,
 }
 
 // InversionSettings returns the trained-GAN experiment configured by the store's parameters
-// (ExperimentSpecs), running gradient descent on backend b.
+// (ExperimentSpecs), running gradient descent on backend b. A flag the solver would reject is
+// reported by name.
 func InversionSettings(store *model.Store, b compute.Backend) (invert.InversionSettings, error) {
+	if err := checkFlags(store, ParamSamples, ParamHiddenFraction, ParamHiddenRows, ParamGDSteps, ParamGDRestarts,
+		ParamGDLearningRate, ParamSupportThreshold); err != nil {
+		return invert.InversionSettings{}, err
+	}
 	var grid []float64
 	for _, f := range parseMethods(params.MustGet[string](store, ParamGDStepGrid)) {
 		v, err := strconv.ParseFloat(f, 64)

@@ -146,6 +146,9 @@ func (s *InversionSettings) withDefaults() (InversionSettings, error) {
 	default:
 		return c, fmt.Errorf("invert.InvertSamples: unknown mask %q: use %s, %s or %s", c.Mask, MaskNone, MaskRandom, MaskRows)
 	}
+	if c.Mask == MaskRows && (c.HiddenRows < 0 || c.HiddenRows >= c.Height) {
+		return c, fmt.Errorf("invert.InvertSamples: rows mask hiding %d of %d rows: need 1 to %d", c.HiddenRows, c.Height, c.Height-1)
+	}
 	if !(c.HiddenFraction > 0 && c.HiddenFraction < 1) {
 		return c, fmt.Errorf("invert.InvertSamples: hidden fraction %g must be in (0, 1)", c.HiddenFraction)
 	}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -144,6 +145,12 @@ func (s *SweepSettings) withDefaults() (SweepSettings, error) {
 	// Settings every trial would reject are reported once, not as a failure of each trial.
 	if _, err := c.Pursuit.withDefaults(); err != nil {
 		return c, fmt.Errorf("invert.Sweep: pursuit settings: %w", err)
+	}
+	if slices.Contains(c.Methods, MethodGD) && len(c.Widths) > 0 {
+		// The step default depends on the network, so check on the first one.
+		if _, err := c.GD.withDefaults(c.problem(c.Widths[0], 0).net); err != nil {
+			return c, fmt.Errorf("invert.Sweep: gradient-descent settings: %w", err)
+		}
 	}
 	return c, nil
 }

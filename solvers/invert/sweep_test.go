@@ -54,16 +54,28 @@ func TestSweepSegments(t *testing.T) {
 }
 
 func TestSweepSettingsErrors(t *testing.T) {
-	for name, s := range map[string]SweepSettings{
-		"gd without backend": {Methods: []string{MethodGD}},
-		"unknown method":     {Methods: []string{"magic"}},
-		"bad width":          {Widths: []int{0}, Methods: []string{MethodOracle}},
-		"negative threshold": {Methods: []string{MethodLayeredBP}, Pursuit: &Settings{SupportThreshold: -1}},
+	b := backendtest.Get(t, "go")
+	for name, tc := range map[string]struct {
+		set  SweepSettings
+		want string
+	}{
+		"gd without backend": {SweepSettings{Methods: []string{MethodGD}}, "Backend"},
+		"unknown method":     {SweepSettings{Methods: []string{"magic"}}, "magic"},
+		"bad width":          {SweepSettings{Widths: []int{0}, Methods: []string{MethodOracle}}, "width 0"},
+		"negative threshold": {SweepSettings{Methods: []string{MethodLayeredBP}, Pursuit: &Settings{SupportThreshold: -1}}, "SupportThreshold"},
+		// Gradient-descent settings every trial would reject fail the call before any trial runs,
+		// instead of counting each trial as a failed inversion.
+		"negative GD steps": {SweepSettings{Widths: []int{20}, Trials: 1, Methods: []string{MethodGD}, Backend: b,
+			GD: &GDSettings{Steps: -3}}, "gradient-descent settings"},
+		"negative GD step": {SweepSettings{Widths: []int{20}, Trials: 1, Methods: []string{MethodGD}, Backend: b,
+			GD: &GDSettings{LearningRate: -1}}, "LearningRate > 0"},
 	} {
-		if _, err := Sweep(s); err == nil {
-			t.Errorf("%s: no error", name)
-		} else {
-			t.Logf("%s: %v", name, err)
+		res, err := Sweep(tc.set)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one naming %q", name, err, tc.want)
+		}
+		if res != nil {
+			t.Errorf("%s: a result beside the error", name)
 		}
 	}
 }
@@ -105,6 +117,8 @@ func TestInvertSamples(t *testing.T) {
 	}{
 		"negative support threshold": {InversionSettings{Samples: 2, Methods: []string{MethodOracle}, Pursuit: &Settings{SupportThreshold: -1}}, "SupportThreshold"},
 		"negative GD step":           {InversionSettings{Samples: 2, Methods: []string{MethodGD}, Backend: b, GD: &GDSettings{LearningRate: -1}}, "LearningRate > 0"},
+		"rows mask hiding every row": {InversionSettings{Samples: 2, Mask: MaskRows, Height: 20, Width: 20, HiddenRows: 20, Methods: []string{MethodOracle}}, "hiding 20 of 20 rows"},
+		"negative hidden rows":       {InversionSettings{Samples: 2, Mask: MaskRows, Height: 20, Width: 20, HiddenRows: -1, Methods: []string{MethodOracle}}, "need 1 to 19"},
 	} {
 		if _, err := InvertSamples(net, tc.set); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one naming %q", name, err, tc.want)
