@@ -1,0 +1,73 @@
+package training_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/sparselab/sparselab/models/backend"
+	"github.com/sparselab/sparselab/models/training"
+)
+
+// Example fits y = x·w to the target w = (1.5, −0.5) with Adam, writing a checkpoint, and then
+// resumes a second trainer from it: the same command continues at the step where the first stopped.
+func Example() {
+	b, _, err := backend.New("go")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	linear := func(scope *model.Scope, x *Node) *Node {
+		w := scope.In("linear").VariableWithValue("w", [][]float32{{0}, {0}})
+		return MatMul(x, w.NodeValue(x.Graph()))
+	}
+	batch := train.Batch{
+		Inputs: []*tensors.Tensor{tensors.FromValue([][]float32{{1, 0}, {0, 1}, {1, 1}, {2, 1}})},
+		Labels: []*tensors.Tensor{tensors.FromValue([][]float32{{1.5}, {-0.5}, {1}, {2.5}})},
+	}
+	next := func() (train.Batch, error) { return batch, nil }
+	newTrainer := func() *train.Trainer {
+		return train.NewTrainer(b, model.NewStore(), linear, loss.MeanSquaredError,
+			optimizer.Adam().LearningRate(0.05).Done(), nil, nil)
+	}
+	dir, err := os.MkdirTemp("", "example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	ckpt := filepath.Join(dir, "linear.ckpt")
+
+	res, err := training.Run(newTrainer(), next, training.Settings{Steps: 400, CheckpointPath: ckpt,
+		Meta: map[string]any{"command": "example"}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("trained steps %d→%d, stopped by %s\n", res.StartStep, res.EndStep, res.StoppedBy)
+
+	c, err := training.ReadCheckpoint(ckpt)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	w := c.Value("/linear/w").Value().([][]float32)
+	fmt.Printf("checkpoint %q: w = (%.2f, %.2f)\n", c.Header.Meta["command"], w[0][0], w[1][0])
+
+	step, err := training.Resume(newTrainer(), ckpt)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("a new trainer resumes at step", step)
+	// Output:
+	// trained steps 0→400, stopped by steps
+	// checkpoint "example": w = (1.50, -0.50)
+	// a new trainer resumes at step 400
+}
