@@ -35,6 +35,16 @@ func (r StepRule) String() string {
 	return fmt.Sprintf("StepRule(%d)", int(r))
 }
 
+// ParseStepRule returns the rule whose String is name ("fixed" or "best-residual").
+func ParseStepRule(name string) (StepRule, error) {
+	for _, r := range []StepRule{FixedStep, BestResidualStep} {
+		if name == r.String() {
+			return r, nil
+		}
+	}
+	return 0, fmt.Errorf("solvers: unknown PGD step rule %q: want %q (the paper's eq. (9)) or %q (the reference code's)", name, FixedStep, BestResidualStep)
+}
+
 // Estimate selects which iterate PGD returns.
 type Estimate int
 
@@ -47,6 +57,28 @@ const (
 	// ‖A·x_k − y‖₂ (the earliest on ties).
 	EstimateMinResidual
 )
+
+func (e Estimate) String() string {
+	switch e {
+	case EstimateDefault:
+		return "default"
+	case EstimateLast:
+		return "last"
+	case EstimateMinResidual:
+		return "min-residual"
+	}
+	return fmt.Sprintf("Estimate(%d)", int(e))
+}
+
+// ParseEstimate returns the estimate whose String is name ("default", "last" or "min-residual").
+func ParseEstimate(name string) (Estimate, error) {
+	for _, e := range []Estimate{EstimateDefault, EstimateLast, EstimateMinResidual} {
+		if name == e.String() {
+			return e, nil
+		}
+	}
+	return 0, fmt.Errorf("solvers: unknown PGD estimate %q: want %q (the rule's), %q or %q", name, EstimateDefault, EstimateLast, EstimateMinResidual)
+}
 
 // Default settings of [PGD], those of paper 000's reference code.
 const (

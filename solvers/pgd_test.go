@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -382,4 +383,25 @@ func TestProjectors(t *testing.T) {
 			t.Errorf("GraphProjector(identity) = %v, %v", got, err)
 		}
 	})
+}
+
+// TestParseStepRuleAndEstimate: every rule and estimate parses back from its String, and an
+// unknown name is an error that lists the known ones.
+func TestParseStepRuleAndEstimate(t *testing.T) {
+	for _, r := range []StepRule{FixedStep, BestResidualStep} {
+		if got, err := ParseStepRule(r.String()); err != nil || got != r {
+			t.Errorf("ParseStepRule(%q) = %v, %v", r, got, err)
+		}
+	}
+	for _, e := range []Estimate{EstimateDefault, EstimateLast, EstimateMinResidual} {
+		if got, err := ParseEstimate(e.String()); err != nil || got != e {
+			t.Errorf("ParseEstimate(%q) = %v, %v", e, got, err)
+		}
+	}
+	if _, err := ParseStepRule("adaptive"); err == nil || !strings.Contains(err.Error(), `"best-residual"`) {
+		t.Errorf("ParseStepRule(adaptive): %v", err)
+	}
+	if _, err := ParseEstimate("best"); err == nil || !strings.Contains(err.Error(), `"min-residual"`) {
+		t.Errorf("ParseEstimate(best): %v", err)
+	}
 }

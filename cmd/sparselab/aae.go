@@ -263,6 +263,10 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 // AE, SUM-AAE and MAX-AAE as projectors.
 func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON bool, stdout io.Writer) error {
 	ds := params.MustGet[string](base, aae.ParamDataset)
+	set, err := aae.SRSettings(base)
+	if err != nil {
+		return err
+	}
 	test, err := aae.LoadTest(ds, params.MustGet[int](base, aae.ParamTestOffset), params.MustGet[int](base, aae.ParamTestCount))
 	if err != nil {
 		return err
@@ -297,18 +301,19 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 		if _, err := aae.LoadWeights(store, w); err != nil {
 			return err
 		}
-		r, err := prob.PGD(b, store, strings.ToUpper(agg), nil)
+		r, err := prob.PGD(b, store, strings.ToUpper(agg), set)
 		if err != nil {
 			return err
 		}
 		rows = append(rows, row{r.Method, r.Sum.Mean, r.Sum.Std, r.PSNR})
 	}
 	if asJSON {
-		js, _ := json.MarshalIndent(map[string]any{"dataset": ds, "test_offset": params.MustGet[int](base, aae.ParamTestOffset), "test_count": test.N, "results": rows}, "", "  ")
+		js, _ := json.MarshalIndent(map[string]any{"dataset": ds, "test_offset": params.MustGet[int](base, aae.ParamTestOffset), "test_count": test.N,
+			"pgd": aae.DescribePGD(set), "results": rows}, "", "  ")
 		fmt.Fprintln(stdout, string(js))
 		return nil
 	}
-	fmt.Fprintf(stdout, "×2 super-resolution of %s test images (%d images), PSNR mean ± std (dB):\n", ds, test.N)
+	fmt.Fprintf(stdout, "×2 super-resolution of %s test images (%d images; PGD: %s), PSNR mean ± std (dB):\n", ds, test.N, aae.DescribePGD(set))
 	for _, r := range rows {
 		fmt.Fprintf(stdout, "  %-12s %.2f ± %.2f\n", r.Method, r.PSNRMean, r.PSNRStd)
 	}

@@ -1,9 +1,12 @@
 package aae
 
 import (
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sparselab/sparselab/models/params"
+	"github.com/sparselab/sparselab/solvers"
 )
 
 // Experiment hyperparameters beyond the model's (flags of the same names in the notebook and in
@@ -17,6 +20,25 @@ const (
 	ParamEvalEvery   = "eval_every"
 	ParamRunDir      = "run_dir"
 	ParamFromShipped = "from_shipped"
+)
+
+// Projected-gradient-descent settings of the super-resolution experiment (Table 2; see
+// [SRSettings]). The defaults are the authors' code.
+const (
+	// ParamPGDRule is the step rule: "best-residual" (the reference code: each iteration tries
+	// every step of ParamPGDStepGrid and keeps, per image, the candidate with the smallest residual)
+	// or "fixed" (the paper's eq. (9) with the one step ParamPGDStep).
+	ParamPGDRule = "pgd_rule"
+	// ParamPGDIterations is the number of iterations K.
+	ParamPGDIterations = "pgd_iterations"
+	// ParamPGDStep is γ of the fixed rule; 0 means 1/‖A‖₂².
+	ParamPGDStep = "pgd_step"
+	// ParamPGDStepGrid lists the candidate steps of the best-residual rule, comma-separated.
+	ParamPGDStepGrid = "pgd_step_grid"
+	// ParamPGDEstimate is the iterate returned: "default" (the rule's: "last" for fixed,
+	// "min-residual" for best-residual), "last" or "min-residual" (per image, the iterate with the
+	// smallest residual).
+	ParamPGDEstimate = "pgd_estimate"
 )
 
 // Specs returns the hyperparameters of paper 000's experiments with their defaults (paper /
@@ -40,6 +62,19 @@ func Specs() []params.Spec {
 		params.Spec{Name: ParamTestCount, Default: DefaultTestCount, Quick: 100, Help: "number of test images evaluated"},
 		params.Spec{Name: ParamEvalEvery, Default: 375, Quick: 25, Help: "steps between validations (best checkpoint kept)"},
 		params.Spec{Name: ParamFromShipped, Default: true, Help: "when the run folder has no checkpoint, start from the shipped weights (continuing their step count and learning curve) instead of from scratch"},
+		params.Spec{Name: ParamPGDRule, Default: solvers.BestResidualStep.String(), Help: "super-resolution: PGD step rule, best-residual (the authors' code) or fixed (the paper's eq. 9)"},
+		params.Spec{Name: ParamPGDIterations, Default: solvers.DefaultIterations, Help: "super-resolution: PGD iterations"},
+		params.Spec{Name: ParamPGDStep, Default: 0.0, Help: "super-resolution: PGD step γ of the fixed rule (0: 1/‖A‖²)"},
+		params.Spec{Name: ParamPGDStepGrid, Default: joinSteps(solvers.DefaultSteps), Help: "super-resolution: PGD candidate steps of the best-residual rule, comma-separated"},
+		params.Spec{Name: ParamPGDEstimate, Default: solvers.EstimateDefault.String(), Help: "super-resolution: PGD iterate returned: default (last for fixed, min-residual for best-residual), last or min-residual"},
 		params.Spec{Name: ParamRunDir, Default: "", Help: "folder for checkpoints (default: $SPARSELAB_RUNS or ~/.cache/sparselab/runs, /aae-<dataset>-<aggregation>)"},
 	)
+}
+
+func joinSteps(steps []float64) string {
+	parts := make([]string, len(steps))
+	for i, g := range steps {
+		parts[i] = strconv.FormatFloat(g, 'g', -1, 64)
+	}
+	return strings.Join(parts, ",")
 }

@@ -2,6 +2,7 @@ package aae
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/sparselab/sparselab/models/autoenc"
 	"github.com/sparselab/sparselab/models/params"
 	"github.com/sparselab/sparselab/models/training"
+	"github.com/sparselab/sparselab/solvers"
 )
 
 // TestResolveRefusesBadHyperparameters checks that Resolve names the flag of a value that would
@@ -230,6 +232,60 @@ func TestBestSoFar(t *testing.T) {
 		psnr, step := bestSoFar(filepath.Join(dir, "best.ckpt"))
 		if psnr != tc.wantPSNR || step != tc.wantStep {
 			t.Errorf("%s: bestSoFar = %g dB at step %d, want %g at %d", tc.name, psnr, step, tc.wantPSNR, tc.wantStep)
+		}
+	}
+}
+
+// TestSRSettings: the pgd_* flags' defaults are the reference code's PGD, each flag reaches its
+// setting, and a value PGD would reject is an error naming the flag.
+func TestSRSettings(t *testing.T) {
+	newStore := func(t *testing.T, kv ...string) *model.Store {
+		t.Helper()
+		store, err := params.NewStore(Specs()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(kv); i += 2 {
+			if err := params.Set(store, kv[i], kv[i+1]); err != nil {
+				t.Fatalf("setting %s=%s: %v", kv[i], kv[i+1], err)
+			}
+		}
+		return store
+	}
+	s, err := SRSettings(newStore(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Rule != solvers.BestResidualStep || s.Iterations != solvers.DefaultIterations || !slices.Equal(s.Steps, solvers.DefaultSteps) ||
+		s.Estimate != solvers.EstimateDefault || s.Step != 0 {
+		t.Errorf("defaults: %+v, want the reference code's PGD", *s)
+	}
+	if got, want := DescribePGD(s), "best-residual rule, steps [1 10 5], 15 iterations, min-residual iterate"; got != want {
+		t.Errorf("DescribePGD(defaults) = %q, want %q", got, want)
+	}
+	s, err = SRSettings(newStore(t, ParamPGDRule, "fixed", ParamPGDStep, "0.5", ParamPGDIterations, "40", ParamPGDEstimate, "min-residual",
+		ParamPGDStepGrid, "2, 4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Rule != solvers.FixedStep || s.Step != 0.5 || s.Iterations != 40 || s.Estimate != solvers.EstimateMinResidual || !slices.Equal(s.Steps, []float64{2, 4}) {
+		t.Errorf("set flags: %+v", *s)
+	}
+	if got, want := DescribePGD(s), "fixed rule, γ = 0.5, 40 iterations, min-residual iterate"; got != want {
+		t.Errorf("DescribePGD = %q, want %q", got, want)
+	}
+	for _, tc := range []struct{ name, value, want string }{
+		{ParamPGDRule, "adaptive", `--pgd_rule: solvers: unknown PGD step rule "adaptive"`},
+		{ParamPGDEstimate, "best", `--pgd_estimate: solvers: unknown PGD estimate "best"`},
+		{ParamPGDIterations, "0", "--pgd_iterations must be at least 1, got 0"},
+		{ParamPGDStep, "-1", "--pgd_step must be a positive number (or 0 for 1/‖A‖²), got -1"},
+		{ParamPGDStep, "NaN", "--pgd_step must be a positive number"},
+		{ParamPGDStepGrid, "1,x", `--pgd_step_grid "1,x": "x" is not a positive number`},
+		{ParamPGDStepGrid, "", `--pgd_step_grid "": "" is not a positive number`},
+		{ParamPGDStepGrid, "1,-5", `"-5" is not a positive number`},
+	} {
+		if _, err := SRSettings(newStore(t, tc.name, tc.value)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s=%q: error %v, want one containing %q", tc.name, tc.value, err, tc.want)
 		}
 	}
 }

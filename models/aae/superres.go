@@ -2,12 +2,16 @@ package aae
 
 import (
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/sparselab/sparselab/datasets"
 	"github.com/sparselab/sparselab/models/autoenc"
 	"github.com/sparselab/sparselab/models/metrics"
+	"github.com/sparselab/sparselab/models/params"
 	"github.com/sparselab/sparselab/solvers"
 	"github.com/sparselab/sparselab/solvers/linop"
 )
@@ -69,9 +73,65 @@ func (p *SRProblem) Baseline(b compute.Backend, method linop.Interpolation) (*SR
 	return p.result(method.String(), x, nil)
 }
 
+// SRSettings returns the PGD settings that the store's pgd_* parameters ([ParamPGDRule] and
+// the others) describe, with an error naming the flag of a value PGD would reject.
+func SRSettings(store *model.Store) (*solvers.PGDSettings, error) {
+	var s solvers.PGDSettings
+	var err error
+	if s.Rule, err = solvers.ParseStepRule(params.MustGet[string](store, ParamPGDRule)); err != nil {
+		return nil, fmt.Errorf("--%s: %w", ParamPGDRule, err)
+	}
+	if s.Estimate, err = solvers.ParseEstimate(params.MustGet[string](store, ParamPGDEstimate)); err != nil {
+		return nil, fmt.Errorf("--%s: %w", ParamPGDEstimate, err)
+	}
+	if s.Iterations = params.MustGet[int](store, ParamPGDIterations); s.Iterations < 1 {
+		return nil, fmt.Errorf("--%s must be at least 1, got %d", ParamPGDIterations, s.Iterations)
+	}
+	if s.Step = params.MustGet[float64](store, ParamPGDStep); !(s.Step >= 0) || math.IsInf(s.Step, 0) {
+		return nil, fmt.Errorf("--%s must be a positive number (or 0 for 1/‖A‖²), got %g", ParamPGDStep, s.Step)
+	}
+	grid := params.MustGet[string](store, ParamPGDStepGrid)
+	for _, f := range strings.Split(grid, ",") {
+		g, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(g > 0) || math.IsInf(g, 0) {
+			return nil, fmt.Errorf("--%s %q: %q is not a positive number", ParamPGDStepGrid, grid, f)
+		}
+		s.Steps = append(s.Steps, g)
+	}
+	return &s, nil
+}
+
+// DescribePGD says in a few words which PGD the settings run, e.g. "best-residual rule, steps
+// [1 10 5], 15 iterations, min-residual iterate".
+func DescribePGD(s *solvers.PGDSettings) string {
+	e := s.Estimate
+	if e == solvers.EstimateDefault {
+		e = solvers.EstimateLast
+		if s.Rule == solvers.BestResidualStep {
+			e = solvers.EstimateMinResidual
+		}
+	}
+	k := s.Iterations
+	if k == 0 {
+		k = solvers.DefaultIterations
+	}
+	if s.Rule == solvers.FixedStep {
+		step := "γ = 1/‖A‖²"
+		if s.Step != 0 {
+			step = fmt.Sprintf("γ = %g", s.Step)
+		}
+		return fmt.Sprintf("fixed rule, %s, %d iterations, %s iterate", step, k, e)
+	}
+	steps := s.Steps
+	if steps == nil {
+		steps = solvers.DefaultSteps
+	}
+	return fmt.Sprintf("best-residual rule, steps %v, %d iterations, %s iterate", steps, k, e)
+}
+
 // PGD solves the problems with projected gradient descent, the autoencoder of store (weights
 // already loaded) as projector. settings nil means the reference code's rule (best of the steps
-// {1, 10, 5}, 15 iterations, minimum-residual iterate).
+// {1, 10, 5}, 15 iterations, minimum-residual iterate); [SRSettings] reads them from flags.
 func (p *SRProblem) PGD(b compute.Backend, store *model.Store, name string, settings *solvers.PGDSettings) (*SRResult, error) {
 	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
 	if settings == nil {
