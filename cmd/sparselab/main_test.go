@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"math"
 	"path/filepath"
@@ -52,6 +53,8 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--block", "20"}, 1, "--block 20: the model has 20 latent blocks"},
 		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--coord", "-1"}, 1, "--coord -1: a latent block has 10 coordinates"},
 		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--traverse_steps", "1"}, 1, "--traverse_steps 1: a traversal needs at least 2 images"},
+		{[]string{"aae", "superres", "--pgd_rule", "adaptive"}, 1, `--pgd_rule: solvers: unknown PGD step rule "adaptive"`},
+		{[]string{"aae", "superres", "--pgd_step_grid", "1,,5"}, 1, `--pgd_step_grid "1,,5": "" is not a positive number`},
 		{[]string{"data", "fetch", "nope"}, 1, `unknown dataset "nope"`},
 		{[]string{"notebook", "run", "README.md"}, 1, "is not a notebook file"},
 		{[]string{"aae", "info", "--weights", "main.go"}, 1, "not a sparselab checkpoint"},
@@ -149,5 +152,43 @@ func TestInvertSweepAndRun(t *testing.T) {
 	code, out, _ = runCLI("invert", "check")
 	if code != 0 || !strings.Contains(out, "verdict") {
 		t.Errorf("invert check exited %d:\n%s", code, out)
+	}
+}
+
+// TestSuperresFlags runs `aae superres` with the paper's fixed-step PGD on three MNIST test images
+// and checks the JSON: the PGD the flags chose, every method's PSNR, and PGD above the bicubic
+// baseline (the paper's claim, which holds by several dB on these images).
+func TestSuperresFlags(t *testing.T) {
+	code, out, errOut := runCLI("aae", "superres", "--backend", "go", "--test_count", "3", "--pgd_rule", "fixed",
+		"--pgd_iterations", "3", "--json")
+	if code != 0 {
+		t.Fatalf("aae superres exited %d: %s", code, errOut)
+	}
+	var res struct {
+		PGD       string `json:"pgd"`
+		TestCount int    `json:"test_count"`
+		Results   []struct {
+			Method   string    `json:"method"`
+			PSNRMean float64   `json:"psnr_mean"`
+			PSNR     []float64 `json:"psnr"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if res.PGD != "fixed rule, γ = 1/‖A‖², 3 iterations, last iterate" || res.TestCount != 3 {
+		t.Errorf("pgd %q, test_count %d", res.PGD, res.TestCount)
+	}
+	psnr := map[string]float64{}
+	for _, r := range res.Results {
+		if len(r.PSNR) != 3 || math.IsNaN(r.PSNRMean) {
+			t.Errorf("%s: %d PSNR values, mean %v", r.Method, len(r.PSNR), r.PSNRMean)
+		}
+		psnr[r.Method] = r.PSNRMean
+	}
+	for _, m := range []string{"PGD-AE", "PGD-SUM", "PGD-MAX"} {
+		if !(psnr[m] > psnr["bicubic"]+3) {
+			t.Errorf("%s %.2f dB is not 3 dB above bicubic %.2f dB", m, psnr[m], psnr["bicubic"])
+		}
 	}
 }
