@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/sparselab/sparselab/plotting"
+	"github.com/sparselab/sparselab/solvers"
 )
 
 // DecompositionFigure redraws the paper's Fig. 3: one row per decomposition, the image, its
@@ -112,4 +113,47 @@ func ActivationFigure(dataset string, names []string, acts []*Activation) (*plot
 		return nil, fmt.Errorf("aae.ActivationFigure: %w", err)
 	}
 	return plotting.Row(h, c)
+}
+
+// PGDIterationFigure draws the mean PSNR of the PGD iterates x_0, x_1, … of each result against
+// the iteration (points joined; dashed for the fixed rule), and each baseline (a result without
+// PGD, e.g. bicubic) as a flat dashed line without points, e.g. to compare the paper's fixed-step iteration with the authors'
+// step grid. The results must come from one SRProblem (PGD's statistics need its ground truth).
+func PGDIterationFigure(title string, results ...*SRResult) (*plotting.Figure, error) {
+	var curves, flat []plotting.Series
+	last := 0
+	for _, r := range results {
+		if r == nil {
+			return nil, fmt.Errorf("aae.PGDIterationFigure: nil result")
+		}
+		if r.PGD == nil {
+			flat = append(flat, plotting.Series{Name: fmt.Sprintf("%s (%.2f dB)", r.Method, r.Sum.Mean), Y: []float64{r.Sum.Mean}})
+			continue
+		}
+		its := r.PGD.Iterations
+		if len(its) == 0 || its[0].PSNR == nil {
+			return nil, fmt.Errorf("aae.PGDIterationFigure: %s has no per-iteration PSNR (PGD ran without ground truth)", r.Method)
+		}
+		x := make([]float64, len(its))
+		y := make([]float64, len(its))
+		for i := range its {
+			x[i], y[i] = float64(its[i].Iteration), its[i].MeanPSNR()
+		}
+		last = max(last, its[len(its)-1].Iteration)
+		curves = append(curves, plotting.Series{Name: r.Method + " (" + r.PGD.Rule.String() + ")", X: x, Y: y, Points: true,
+			Dashed: r.PGD.Rule == solvers.FixedStep})
+	}
+	if len(curves) == 0 {
+		return nil, fmt.Errorf("aae.PGDIterationFigure: no PGD result among %d", len(results))
+	}
+	for _, f := range flat {
+		f.X, f.Y = []float64{0, float64(last)}, []float64{f.Y[0], f.Y[0]}
+		f.Dashed = true
+		curves = append(curves, f)
+	}
+	fig, err := plotting.CurvesWith(plotting.CurveOptions{Title: title, XLabel: "PGD iteration k", YLabel: "mean PSNR of x_k (dB)"}, curves...)
+	if err != nil {
+		return nil, fmt.Errorf("aae.PGDIterationFigure: %w", err)
+	}
+	return fig, nil
 }

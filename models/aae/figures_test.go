@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sparselab/sparselab/plotting"
+	"github.com/sparselab/sparselab/solvers"
 )
 
 // synthImage returns a 28×28 image: a horizontal ramp from 0 towards v.
@@ -112,6 +113,42 @@ func TestFigures(t *testing.T) {
 	} {
 		if err == nil || !strings.Contains(err.Error(), "aae.") {
 			t.Errorf("%s: error %v, want one naming the aae function", name, err)
+		}
+	}
+}
+
+// TestPGDIterationFigure: curves of the fixed and best-residual rules and a flat baseline draw
+// into one plot whose axes span every value; results without per-iteration PSNR are errors.
+func TestPGDIterationFigure(t *testing.T) {
+	pgdResult := func(method string, rule solvers.StepRule, psnr ...float64) *SRResult {
+		res := &solvers.PGDResult{Rule: rule}
+		for k, p := range psnr {
+			res.Iterations = append(res.Iterations, solvers.PGDIteration{Iteration: k, PSNR: []float64{p - 1, p + 1}})
+		}
+		return &SRResult{Method: method, PGD: res}
+	}
+	bicubic := &SRResult{Method: "bicubic"}
+	bicubic.Sum.Mean = 17
+	fig, err := PGDIterationFigure("PGD", pgdResult("PGD-MAX", solvers.FixedStep, 5, 20, 24), pgdResult("PGD-MAX", solvers.BestResidualStep, 5, 22, 26), bicubic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := fig.Plot()
+	if p == nil || p.X.Min > 0 || p.X.Max < 2 || p.Y.Min > 5 || p.Y.Max < 26 {
+		t.Fatalf("axes x [%v, %v], y [%v, %v]: want them to span iterations 0–2 and 5–26 dB", p.X.Min, p.X.Max, p.Y.Min, p.Y.Max)
+	}
+	if _, err := fig.Bytes("png"); err != nil {
+		t.Fatal(err)
+	}
+	noTruth := pgdResult("PGD-AE", solvers.FixedStep, 1)
+	noTruth.PGD.Iterations[0].PSNR = nil
+	for name, results := range map[string][]*SRResult{
+		"only baselines":  {bicubic},
+		"no ground truth": {noTruth},
+		"nil result":      {nil},
+	} {
+		if _, err := PGDIterationFigure("x", results...); err == nil || !strings.Contains(err.Error(), "aae.PGDIterationFigure") {
+			t.Errorf("%s: error %v, want one naming aae.PGDIterationFigure", name, err)
 		}
 	}
 }
