@@ -48,7 +48,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	coord := fs.Int("coord", 0, "traverse: coordinate within the block")
 	steps := fs.Int("traverse_steps", aae.DefaultTraversalSteps, "traverse: number of images along the sweep (at least 2)")
 	rawNorm := fs.Bool("raw", false, "decompose, atoms (figure): atom norms without clipping atoms to [0,1]")
-	outDir := fs.String("out", "out/aae", "atoms, decompose, traverse: folder for the PNG figures")
+	outDir := fs.String("out", "out/aae", "atoms, decompose, traverse, superres: folder for the PNG figures")
 	switch sub {
 	case "train", "eval", "export", "info", "superres", "decompose", "traverse", "atoms":
 	case "", "-h", "--help", "-help":
@@ -126,7 +126,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	case "superres":
-		return runAAESuperres(b, store, *weights, *asJSON, stdout)
+		return runAAESuperres(b, store, *weights, *asJSON, *outDir, stdout, stderr)
 	case "atoms":
 		if _, err := aae.LoadWeights(store, runWeights(store, *weights)); err != nil {
 			return err
@@ -261,7 +261,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 
 // runAAESuperres runs Table 2 for one dataset: bilinear and bicubic baselines, and PGD with the
 // AE, SUM-AAE and MAX-AAE as projectors.
-func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON bool, stdout io.Writer) error {
+func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON bool, outDir string, stdout, stderr io.Writer) error {
 	ds := params.MustGet[string](base, aae.ParamDataset)
 	set, err := aae.SRSettings(base)
 	if err != nil {
@@ -282,12 +282,16 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 		PSNR     []float64 `json:"psnr"`
 	}
 	var rows []row
+	var shown []*aae.SRResult // bicubic and the PGD results, for the figures
 	for _, m := range []linop.Interpolation{linop.Bilinear, linop.Bicubic} {
 		r, err := prob.Baseline(b, m)
 		if err != nil {
 			return err
 		}
 		rows = append(rows, row{r.Method, r.Sum.Mean, r.Sum.Std, r.PSNR})
+		if m == linop.Bicubic {
+			shown = append(shown, r)
+		}
 	}
 	for _, agg := range []string{"ae", "sum", "max"} {
 		store, err := aae.ModelStore(base, ds, agg)
@@ -306,6 +310,21 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 			return err
 		}
 		rows = append(rows, row{r.Method, r.Sum.Mean, r.Sum.Std, r.PSNR})
+		shown = append(shown, r)
+	}
+	name := ds + "-" + set.Rule.String()
+	fig, err := aae.SuperResolutionFigure("×2 super-resolution ("+ds+")", test, shown, 6)
+	if err != nil {
+		return err
+	}
+	if err := saveFigure(stderr, fig, outDir, "superres-"+name); err != nil {
+		return err
+	}
+	if fig, err = aae.PGDIterationFigure("PGD iterates ("+ds+")", shown...); err != nil {
+		return err
+	}
+	if err := saveFigure(stderr, fig, outDir, "superres-iterations-"+name); err != nil {
+		return err
 	}
 	if asJSON {
 		js, _ := json.MarshalIndent(map[string]any{"dataset": ds, "test_offset": params.MustGet[int](base, aae.ParamTestOffset), "test_count": test.N,

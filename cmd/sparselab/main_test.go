@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -159,8 +160,9 @@ func TestInvertSweepAndRun(t *testing.T) {
 // and checks the JSON: the PGD the flags chose, every method's PSNR, and PGD above the bicubic
 // baseline (the paper's claim, which holds by several dB on these images).
 func TestSuperresFlags(t *testing.T) {
+	dir := t.TempDir()
 	code, out, errOut := runCLI("aae", "superres", "--backend", "go", "--test_count", "3", "--pgd_rule", "fixed",
-		"--pgd_iterations", "3", "--json")
+		"--pgd_iterations", "3", "--json", "--out", dir)
 	if code != 0 {
 		t.Fatalf("aae superres exited %d: %s", code, errOut)
 	}
@@ -189,6 +191,11 @@ func TestSuperresFlags(t *testing.T) {
 	for _, m := range []string{"PGD-AE", "PGD-SUM", "PGD-MAX"} {
 		if !(psnr[m] > psnr["bicubic"]+3) {
 			t.Errorf("%s %.2f dB is not 3 dB above bicubic %.2f dB", m, psnr[m], psnr["bicubic"])
+		}
+	}
+	for _, f := range []string{"superres-mnist-fixed.png", "superres-iterations-mnist-fixed.png"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil || !strings.Contains(errOut, "wrote "+filepath.Join(dir, f)) {
+			t.Errorf("figure %s: %v (stderr %q)", f, err, errOut)
 		}
 	}
 }

@@ -2,7 +2,9 @@ package aae
 
 import (
 	"fmt"
+	"slices"
 
+	"github.com/sparselab/sparselab/datasets"
 	"github.com/sparselab/sparselab/plotting"
 	"github.com/sparselab/sparselab/solvers"
 )
@@ -154,6 +156,39 @@ func PGDIterationFigure(title string, results ...*SRResult) (*plotting.Figure, e
 	fig, err := plotting.CurvesWith(plotting.CurveOptions{Title: title, XLabel: "PGD iteration k", YLabel: "mean PSNR of x_k (dB)"}, curves...)
 	if err != nil {
 		return nil, fmt.Errorf("aae.PGDIterationFigure: %w", err)
+	}
+	return fig, nil
+}
+
+// SuperResolutionFigure redraws the paper's Fig. 6: the first n test images (n ≤ 0 or more than
+// there are: all) in a row, and below them each result's estimates of the same images, one row per
+// result labelled with its method. All results must come from one SRProblem with truth as its
+// ground truth.
+func SuperResolutionFigure(title string, truth *datasets.Images, results []*SRResult, n int) (*plotting.Figure, error) {
+	if truth == nil || truth.N == 0 {
+		return nil, fmt.Errorf("aae.SuperResolutionFigure: no ground-truth images")
+	}
+	if n <= 0 || n > truth.N {
+		n = truth.N
+	}
+	size := truth.ImageSize()
+	pixels := slices.Clone(truth.Pixels[:n*size])
+	labels := []string{"original"}
+	for _, r := range results {
+		if r == nil || len(r.X) != truth.N*size {
+			got := 0
+			if r != nil {
+				got = len(r.X)
+			}
+			return nil, fmt.Errorf("aae.SuperResolutionFigure: a result has %d values, want %d (%d images of %d pixels)", got, truth.N*size, truth.N, size)
+		}
+		pixels = append(pixels, r.X[:n*size]...)
+		labels = append(labels, r.Method)
+	}
+	fig, err := plotting.ImageGrid(plotting.Images{N: len(pixels) / size, Height: truth.Height, Width: truth.Width, Channels: truth.Channels, Pixels: pixels},
+		plotting.GridOptions{Columns: n, RowLabels: labels, Title: title})
+	if err != nil {
+		return nil, fmt.Errorf("aae.SuperResolutionFigure: %w", err)
 	}
 	return fig, nil
 }

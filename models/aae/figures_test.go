@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sparselab/sparselab/datasets"
 	"github.com/sparselab/sparselab/plotting"
 	"github.com/sparselab/sparselab/solvers"
 )
@@ -149,6 +150,47 @@ func TestPGDIterationFigure(t *testing.T) {
 	} {
 		if _, err := PGDIterationFigure("x", results...); err == nil || !strings.Contains(err.Error(), "aae.PGDIterationFigure") {
 			t.Errorf("%s: error %v, want one naming aae.PGDIterationFigure", name, err)
+		}
+	}
+}
+
+// TestSuperResolutionFigure: the original row and one row per result, n columns, as a grid wider
+// than tall for 6 columns and 3 rows; results that do not match the images are errors.
+func TestSuperResolutionFigure(t *testing.T) {
+	truth := &datasets.Images{Name: "synth", N: 8, Height: ImageSize, Width: ImageSize, Channels: 1}
+	for i := range truth.N {
+		truth.Pixels = append(truth.Pixels, synthImage(float32(i+1)/8)...)
+	}
+	est := func(method string, v float32) *SRResult {
+		r := &SRResult{Method: method}
+		for range truth.N {
+			r.X = append(r.X, synthImage(v)...)
+		}
+		return r
+	}
+	fig, err := SuperResolutionFigure("Fig. 6 test", truth, []*SRResult{est("bicubic", 0.5), est("PGD-MAX-AAE", 0.9)}, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fig.Bytes("png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, h := decodedSize(t, "superres", b); w <= h {
+		t.Errorf("%d×%d pixels: 3 rows of 6 images should be wider than tall", w, h)
+	}
+	if fig.Title() != "Fig. 6 test" {
+		t.Errorf("title %q", fig.Title())
+	}
+	short := est("PGD-AE", 1)
+	short.X = short.X[:ImageSize*ImageSize]
+	for name, err := range map[string]error{
+		"no images": func() error { _, err := SuperResolutionFigure("x", &datasets.Images{}, nil, 6); return err }(),
+		"short":     func() error { _, err := SuperResolutionFigure("x", truth, []*SRResult{short}, 6); return err }(),
+		"nil":       func() error { _, err := SuperResolutionFigure("x", truth, []*SRResult{nil}, 6); return err }(),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "aae.SuperResolutionFigure") {
+			t.Errorf("%s: error %v, want one naming aae.SuperResolutionFigure", name, err)
 		}
 	}
 }
