@@ -275,11 +275,20 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 	if err != nil {
 		return err
 	}
+	type iteration struct {
+		K            int     `json:"k"`
+		MeanPSNR     float64 `json:"mean_psnr"`
+		MeanResidual float64 `json:"mean_residual"`
+		Active       int     `json:"active_images"`
+	}
 	type row struct {
 		Method   string    `json:"method"`
 		PSNRMean float64   `json:"psnr_mean"`
 		PSNRStd  float64   `json:"psnr_std"`
 		PSNR     []float64 `json:"psnr"`
+		// PGD only: the step γ of the fixed rule and the mean statistics of every iterate x_k.
+		Step       float64     `json:"step,omitempty"`
+		Iterations []iteration `json:"iterations,omitempty"`
 	}
 	var rows []row
 	var shown []*aae.SRResult // bicubic and the PGD results, for the figures
@@ -288,7 +297,7 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 		if err != nil {
 			return err
 		}
-		rows = append(rows, row{r.Method, r.Sum.Mean, r.Sum.Std, r.PSNR})
+		rows = append(rows, row{Method: r.Method, PSNRMean: r.Sum.Mean, PSNRStd: r.Sum.Std, PSNR: r.PSNR})
 		if m == linop.Bicubic {
 			shown = append(shown, r)
 		}
@@ -309,7 +318,11 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 		if err != nil {
 			return err
 		}
-		rows = append(rows, row{r.Method, r.Sum.Mean, r.Sum.Std, r.PSNR})
+		pr := row{Method: r.Method, PSNRMean: r.Sum.Mean, PSNRStd: r.Sum.Std, PSNR: r.PSNR, Step: r.PGD.Step}
+		for _, it := range r.PGD.Iterations {
+			pr.Iterations = append(pr.Iterations, iteration{it.Iteration, it.MeanPSNR(), it.MeanResidual(), it.Active})
+		}
+		rows = append(rows, pr)
 		shown = append(shown, r)
 	}
 	name := ds + "-" + set.Rule.String()
@@ -335,6 +348,9 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 	fmt.Fprintf(stdout, "×2 super-resolution of %s test images (%d images; PGD: %s), PSNR mean ± std (dB):\n", ds, test.N, aae.DescribePGD(set))
 	for _, r := range rows {
 		fmt.Fprintf(stdout, "  %-12s %.2f ± %.2f\n", r.Method, r.PSNRMean, r.PSNRStd)
+	}
+	if last := rows[len(rows)-1]; last.Step > 0 {
+		fmt.Fprintf(stdout, "fixed step γ = %.4g\n", last.Step)
 	}
 	return nil
 }

@@ -170,9 +170,14 @@ func TestSuperresFlags(t *testing.T) {
 		PGD       string `json:"pgd"`
 		TestCount int    `json:"test_count"`
 		Results   []struct {
-			Method   string    `json:"method"`
-			PSNRMean float64   `json:"psnr_mean"`
-			PSNR     []float64 `json:"psnr"`
+			Method     string    `json:"method"`
+			PSNRMean   float64   `json:"psnr_mean"`
+			PSNR       []float64 `json:"psnr"`
+			Step       float64   `json:"step"`
+			Iterations []struct {
+				K        int     `json:"k"`
+				MeanPSNR float64 `json:"mean_psnr"`
+			} `json:"iterations"`
 		} `json:"results"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
@@ -187,6 +192,15 @@ func TestSuperresFlags(t *testing.T) {
 			t.Errorf("%s: %d PSNR values, mean %v", r.Method, len(r.PSNR), r.PSNRMean)
 		}
 		psnr[r.Method] = r.PSNRMean
+		if !strings.HasPrefix(r.Method, "PGD") {
+			continue
+		}
+		// γ = 1/‖A‖² with ‖A‖ ≈ 0.516 (one pixel in four kept after the blur); x_0 … x_3 recorded,
+		// the last iterate returned.
+		its := r.Iterations
+		if math.Abs(r.Step-3.758) > 0.01 || len(its) != 4 || its[3].K != 3 || math.Abs(its[3].MeanPSNR-r.PSNRMean) > 1e-9 || !(its[3].MeanPSNR > its[0].MeanPSNR) {
+			t.Errorf("%s: step %v, iterations %+v", r.Method, r.Step, its)
+		}
 	}
 	for _, m := range []string{"PGD-AE", "PGD-SUM", "PGD-MAX"} {
 		if !(psnr[m] > psnr["bicubic"]+3) {
