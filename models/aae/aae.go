@@ -23,6 +23,13 @@
 // scale and offset, as in the authors' released MNIST MAX-AAE checkpoint (not in the paper or code).
 //
 // All convolutions are 3×3 with padding 1 (as in the authors' code).
+//
+// Super-resolution (section 4.2, Table 2): [NewSRProblem] measures test images with A = S·F
+// (circular Gaussian blur σ = 0.7, every second pixel kept) and [SRProblem.PGD] inverts them by
+// projected gradient descent x_{k+1} = P(x_k − γ Aᵀ(A x_k − y)) with a trained autoencoder as the
+// projector P. The step rule is the authors' by default (each iteration tries γ ∈ {1, 10, 5} and
+// keeps the smallest residual; minimum-residual iterate); the paper's eq. (9) with one γ is
+// [solvers.FixedStep]. [SRSettings] reads either from the pgd_* flags.
 package aae
 
 import (
