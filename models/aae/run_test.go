@@ -263,6 +263,9 @@ func TestSRSettings(t *testing.T) {
 	if got, want := DescribePGD(s), "best-residual rule, steps [1 10 5], 15 iterations, min-residual iterate"; got != want {
 		t.Errorf("DescribePGD(defaults) = %q, want %q", got, want)
 	}
+	if got, want := DescribePGD(nil), DescribePGD(s); got != want {
+		t.Errorf("DescribePGD(nil) = %q, want the defaults' %q", got, want)
+	}
 	s, err = SRSettings(newStore(t, ParamPGDRule, "fixed", ParamPGDStep, "0.5", ParamPGDIterations, "40", ParamPGDEstimate, "min-residual",
 		ParamPGDStepGrid, "2, 4"))
 	if err != nil {

@@ -102,8 +102,12 @@ func SRSettings(store *model.Store) (*solvers.PGDSettings, error) {
 }
 
 // DescribePGD says in a few words which PGD the settings run, e.g. "best-residual rule, steps
-// [1 10 5], 15 iterations, min-residual iterate".
+// [1 10 5], 15 iterations, min-residual iterate". nil means what [SRProblem.PGD] runs for nil
+// settings, the authors' rule.
 func DescribePGD(s *solvers.PGDSettings) string {
+	if s == nil {
+		s = &solvers.PGDSettings{Rule: solvers.BestResidualStep}
+	}
 	e := s.Estimate
 	if e == solvers.EstimateDefault {
 		e = solvers.EstimateLast
