@@ -267,11 +267,15 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 	if err != nil {
 		return err
 	}
+	meas, err := aae.SRMeasurementOf(base)
+	if err != nil {
+		return err
+	}
 	test, err := aae.LoadTest(ds, params.MustGet[int](base, aae.ParamTestOffset), params.MustGet[int](base, aae.ParamTestCount))
 	if err != nil {
 		return err
 	}
-	prob, err := aae.NewSRProblem(b, test)
+	prob, err := aae.NewSRProblemWith(b, test, meas)
 	if err != nil {
 		return err
 	}
@@ -326,7 +330,11 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 		shown = append(shown, r)
 	}
 	name := ds + "-" + set.Rule.String()
-	fig, err := aae.SuperResolutionFigure("×2 super-resolution ("+ds+")", test, shown, 6)
+	if !meas.IsPaper() {
+		m := prob.Measurement
+		name += fmt.Sprintf("-x%d-blur%g-noise%g", m.Factor, m.Sigma, m.Noise)
+	}
+	fig, err := aae.SuperResolutionFigure(fmt.Sprintf("super-resolution (%s; %s)", ds, prob.Measurement), test, shown, 6)
 	if err != nil {
 		return err
 	}
@@ -341,11 +349,11 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 	}
 	if asJSON {
 		js, _ := json.MarshalIndent(map[string]any{"dataset": ds, "test_offset": params.MustGet[int](base, aae.ParamTestOffset), "test_count": test.N,
-			"pgd": aae.DescribePGD(set), "results": rows}, "", "  ")
+			"measurement": prob.Measurement.String(), "paper_measurement": meas.IsPaper(), "pgd": aae.DescribePGD(set), "results": rows}, "", "  ")
 		fmt.Fprintln(stdout, string(js))
 		return nil
 	}
-	fmt.Fprintf(stdout, "×2 super-resolution of %s test images (%d images; PGD: %s), PSNR mean ± std (dB):\n", ds, test.N, aae.DescribePGD(set))
+	fmt.Fprintf(stdout, "super-resolution of %s test images (%d images; %s; PGD: %s), PSNR mean ± std (dB):\n", ds, test.N, prob.Measurement, aae.DescribePGD(set))
 	for _, r := range rows {
 		fmt.Fprintf(stdout, "  %-12s %.2f ± %.2f\n", r.Method, r.PSNRMean, r.PSNRStd)
 	}

@@ -55,6 +55,7 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--coord", "-1"}, 1, "--coord -1: a latent block has 10 coordinates"},
 		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--traverse_steps", "1"}, 1, "--traverse_steps 1: a traversal needs at least 2 images"},
 		{[]string{"aae", "superres", "--pgd_rule", "adaptive"}, 1, `--pgd_rule: solvers: unknown PGD step rule "adaptive"`},
+		{[]string{"aae", "superres", "--sr_factor", "3"}, 1, "--sr_factor must divide the image size 28 (2, 4, 7 or 14), got 3"},
 		{[]string{"aae", "superres", "--pgd_step_grid", "1,,5"}, 1, `--pgd_step_grid "1,,5": "" is not a positive number`},
 		{[]string{"data", "fetch", "nope"}, 1, `unknown dataset "nope"`},
 		{[]string{"notebook", "run", "README.md"}, 1, "is not a notebook file"},
@@ -167,9 +168,11 @@ func TestSuperresFlags(t *testing.T) {
 		t.Fatalf("aae superres exited %d: %s", code, errOut)
 	}
 	var res struct {
-		PGD       string `json:"pgd"`
-		TestCount int    `json:"test_count"`
-		Results   []struct {
+		PGD         string `json:"pgd"`
+		Measurement string `json:"measurement"`
+		Paper       bool   `json:"paper_measurement"`
+		TestCount   int    `json:"test_count"`
+		Results     []struct {
 			Method     string    `json:"method"`
 			PSNRMean   float64   `json:"psnr_mean"`
 			PSNR       []float64 `json:"psnr"`
@@ -183,8 +186,9 @@ func TestSuperresFlags(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out)
 	}
-	if res.PGD != "fixed rule, γ = 1/‖A‖², 3 iterations, last iterate" || res.TestCount != 3 {
-		t.Errorf("pgd %q, test_count %d", res.PGD, res.TestCount)
+	if res.PGD != "fixed rule, γ = 1/‖A‖², 3 iterations, last iterate" || res.TestCount != 3 ||
+		res.Measurement != "×2, blur σ = 0.7, noise-free" || !res.Paper {
+		t.Errorf("pgd %q, test_count %d, measurement %q (paper's: %v)", res.PGD, res.TestCount, res.Measurement, res.Paper)
 	}
 	psnr := map[string]float64{}
 	for _, r := range res.Results {

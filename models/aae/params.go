@@ -39,6 +39,12 @@ const (
 	// "min-residual" for best-residual), "last" or "min-residual" (per image, the iterate with the
 	// smallest residual).
 	ParamPGDEstimate = "pgd_estimate"
+	// ParamSRFactor, ParamSRSigma and ParamSRNoise set the measurement y = S·F·x + n of the
+	// super-resolution problems ([SRMeasurement]): the subsampling factor, the blur's σ in pixels
+	// and the noise's standard deviation. The paper's are ×2, 0.7 and no noise.
+	ParamSRFactor = "sr_factor"
+	ParamSRSigma  = "sr_sigma"
+	ParamSRNoise  = "sr_noise"
 )
 
 // Specs returns the hyperparameters of paper 000's experiments with their defaults (paper /
@@ -54,7 +60,7 @@ func Specs() []params.Spec {
 		params.Spec{Name: params.ParamSteps, Default: 375 * 200, Quick: 50, Help: "training steps (375 steps = one epoch of 24,000 images at batch 64)"},
 		params.Spec{Name: params.ParamLearningRate, Default: DefaultLearningRate, Help: "Adam learning rate"},
 		params.Spec{Name: params.ParamBatchSize, Default: DefaultBatchSize, Help: "batch size"},
-		params.Spec{Name: params.ParamSeed, Default: 0, Help: "seed of the subset, the split, the batch order and the initial weights"},
+		params.Spec{Name: params.ParamSeed, Default: 0, Help: "seed of the subset, the split, the batch order, the initial weights and the super-resolution noise"},
 		params.Spec{Name: params.ParamTimeBudget, Default: time.Duration(0), Help: "stop training after this wall time (0: none)"},
 		params.Spec{Name: ParamSubset, Default: DefaultSubset, Quick: 3000, Help: "training images drawn (seeded) from the training split"},
 		params.Spec{Name: ParamValFraction, Default: DefaultValidation, Help: "fraction of the subset kept for validation"},
@@ -67,6 +73,9 @@ func Specs() []params.Spec {
 		params.Spec{Name: ParamPGDStep, Default: 0.0, Help: "super-resolution: PGD step γ of the fixed rule (0: 1/‖A‖²)"},
 		params.Spec{Name: ParamPGDStepGrid, Default: joinSteps(solvers.DefaultSteps), Help: "super-resolution: PGD candidate steps of the best-residual rule, comma-separated"},
 		params.Spec{Name: ParamPGDEstimate, Default: solvers.EstimateDefault.String(), Help: "super-resolution: PGD iterate returned: default (last for fixed, min-residual for best-residual), last or min-residual"},
+		params.Spec{Name: ParamSRFactor, Default: SRFactor, Help: "super-resolution: subsampling factor (the paper: 2)"},
+		params.Spec{Name: ParamSRSigma, Default: SRSigma, Help: "super-resolution: σ of the Gaussian blur in pixels (the paper: 0.7)"},
+		params.Spec{Name: ParamSRNoise, Default: 0.0, Help: "super-resolution: standard deviation of Gaussian noise added to the measurements, images in [0,1] (the paper: 0, noise-free; seeded by --seed)"},
 		params.Spec{Name: ParamRunDir, Default: "", Help: "folder for checkpoints (default: $SPARSELAB_RUNS or ~/.cache/sparselab/runs, /aae-<dataset>-<aggregation>)"},
 	)
 }

@@ -3,6 +3,7 @@ package aae
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 
@@ -23,18 +24,84 @@ const (
 	SRSigma  = 0.7
 )
 
-// SRProblem is a batch of ×2 super-resolution problems y = A·x built from test images.
-type SRProblem struct {
-	Truth *datasets.Images // x, [N,28,28,1]
-	Op    linop.Operator   // A
-	Y     []float32        // y = A·x, [N,14,14,1] flat
-	pgd   *solvers.PGD
+// SRMeasurement says how an [SRProblem] measures its images, y = A·x + n with A = S·F; the zero
+// value is the paper's (×2, σ = 0.7, noise-free).
+type SRMeasurement struct {
+	// Factor is the subsampling factor of S (0: SRFactor, 2); it must divide the image height and
+	// width.
+	Factor int
+	// Sigma is the standard deviation of the circular Gaussian blur F in pixels (0: SRSigma, 0.7).
+	Sigma float64
+	// Noise is the standard deviation of the white Gaussian noise n added to y, in pixel units
+	// (images in [0, 1]); 0 means none, as in the paper.
+	Noise float64
+	// Seed seeds the noise.
+	Seed uint64
 }
 
-// NewSRProblem measures the images with A = S·F (noise-free, as in the paper).
+func (m SRMeasurement) withDefaults() (SRMeasurement, error) {
+	if m.Factor == 0 {
+		m.Factor = SRFactor
+	}
+	if m.Sigma == 0 {
+		m.Sigma = SRSigma
+	}
+	switch {
+	case m.Factor < 1:
+		return m, fmt.Errorf("aae: super-resolution factor %d must be positive", m.Factor)
+	case !(m.Sigma > 0) || math.IsInf(m.Sigma, 0):
+		return m, fmt.Errorf("aae: super-resolution blur σ = %g must be positive and finite", m.Sigma)
+	case !(m.Noise >= 0) || math.IsInf(m.Noise, 0):
+		return m, fmt.Errorf("aae: super-resolution noise σ = %g must be finite and ≥ 0", m.Noise)
+	}
+	return m, nil
+}
+
+// String describes the measurement, e.g. "×2, blur σ = 0.7, noise-free".
+func (m SRMeasurement) String() string {
+	m, _ = m.withDefaults()
+	noise := "noise-free"
+	if m.Noise > 0 {
+		noise = fmt.Sprintf("noise σ = %g", m.Noise)
+	}
+	return fmt.Sprintf("×%d, blur σ = %g, %s", m.Factor, m.Sigma, noise)
+}
+
+// IsPaper reports whether m is the paper's measurement (×2, σ = 0.7, noise-free), the one its
+// Table 2 numbers belong to.
+func (m SRMeasurement) IsPaper() bool {
+	d, err := m.withDefaults()
+	return err == nil && d.Factor == SRFactor && d.Sigma == SRSigma && d.Noise == 0
+}
+
+// SRProblem is a batch of super-resolution problems y = A·x (+ noise) built from test images.
+type SRProblem struct {
+	Truth       *datasets.Images // x, [N,H,W,C]
+	Op          linop.Operator   // A
+	Y           []float32        // y, [N,H/Factor,W/Factor,C] flat
+	Measurement SRMeasurement    // how y was made, defaults filled in
+	pgd         *solvers.PGD
+}
+
+// NewSRProblem measures the images as the paper does: A = S·F, ×2, σ = 0.7, noise-free.
 func NewSRProblem(b compute.Backend, truth *datasets.Images) (*SRProblem, error) {
+	return NewSRProblemWith(b, truth, SRMeasurement{})
+}
+
+// NewSRProblemWith measures the images with m (zero fields: the paper's values).
+func NewSRProblemWith(b compute.Backend, truth *datasets.Images, m SRMeasurement) (*SRProblem, error) {
+	m, err := m.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if truth == nil || truth.N == 0 {
+		return nil, fmt.Errorf("aae: super-resolution: no test images")
+	}
+	if truth.Height%m.Factor != 0 || truth.Width%m.Factor != 0 {
+		return nil, fmt.Errorf("aae: super-resolution factor %d does not divide the %d×%d images", m.Factor, truth.Height, truth.Width)
+	}
 	shape := []int{truth.Height, truth.Width, truth.Channels}
-	op, err := linop.SuperResolution(shape, SRFactor, SRSigma)
+	op, err := linop.SuperResolution(shape, m.Factor, m.Sigma)
 	if err != nil {
 		return nil, err
 	}
@@ -47,11 +114,17 @@ func NewSRProblem(b compute.Backend, truth *datasets.Images) (*SRProblem, error)
 	if err != nil {
 		return nil, fmt.Errorf("measuring the super-resolution problems: %w", err)
 	}
+	if m.Noise > 0 {
+		rng := rand.New(rand.NewPCG(m.Seed, 0x5e))
+		for i := range y {
+			y[i] += float32(m.Noise * rng.NormFloat64())
+		}
+	}
 	pgd, err := solvers.NewPGD(b, op)
 	if err != nil {
 		return nil, err
 	}
-	return &SRProblem{Truth: truth, Op: op, Y: y, pgd: pgd}, nil
+	return &SRProblem{Truth: truth, Op: op, Y: y, Measurement: m, pgd: pgd}, nil
 }
 
 // SRResult is one method's super-resolution of the problems.
@@ -66,7 +139,8 @@ type SRResult struct {
 // Baseline upsamples y by bilinear or bicubic interpolation (no learning).
 func (p *SRProblem) Baseline(b compute.Backend, method linop.Interpolation) (*SRResult, error) {
 	t := p.Truth
-	x, err := solvers.Interpolate(b, p.Y, []int{t.Height / SRFactor, t.Width / SRFactor, t.Channels}, t.Height, t.Width, method)
+	f := p.Measurement.Factor
+	x, err := solvers.Interpolate(b, p.Y, []int{t.Height / f, t.Width / f, t.Channels}, t.Height, t.Width, method)
 	if err != nil {
 		return nil, err
 	}
@@ -99,6 +173,27 @@ func SRSettings(store *model.Store) (*solvers.PGDSettings, error) {
 		s.Steps = append(s.Steps, g)
 	}
 	return &s, nil
+}
+
+// SRMeasurementOf returns the measurement that the store's sr_* parameters ([ParamSRFactor],
+// [ParamSRSigma], [ParamSRNoise]; the noise seeded by params.ParamSeed) describe, with an error
+// naming the flag of a value it would reject.
+func SRMeasurementOf(store *model.Store) (SRMeasurement, error) {
+	m := SRMeasurement{
+		Factor: params.MustGet[int](store, ParamSRFactor),
+		Sigma:  params.MustGet[float64](store, ParamSRSigma),
+		Noise:  params.MustGet[float64](store, ParamSRNoise),
+		Seed:   uint64(params.MustGet[int](store, params.ParamSeed)),
+	}
+	switch {
+	case m.Factor < 1 || ImageSize%m.Factor != 0:
+		return m, fmt.Errorf("--%s must divide the image size %d (2, 4, 7 or 14), got %d", ParamSRFactor, ImageSize, m.Factor)
+	case !(m.Sigma > 0) || math.IsInf(m.Sigma, 0):
+		return m, fmt.Errorf("--%s must be a positive number, got %g", ParamSRSigma, m.Sigma)
+	case !(m.Noise >= 0) || math.IsInf(m.Noise, 0):
+		return m, fmt.Errorf("--%s must be 0 (noise-free) or a positive number, got %g", ParamSRNoise, m.Noise)
+	}
+	return m, nil
 }
 
 // DescribePGD says in a few words which PGD the settings run, e.g. "best-residual rule, steps
