@@ -35,6 +35,15 @@ func (r StepRule) String() string {
 	return fmt.Sprintf("StepRule(%d)", int(r))
 }
 
+// DefaultEstimate is the iterate PGD returns with this rule when PGDSettings.Estimate is
+// EstimateDefault: EstimateMinResidual for BestResidualStep, EstimateLast otherwise.
+func (r StepRule) DefaultEstimate() Estimate {
+	if r == BestResidualStep {
+		return EstimateMinResidual
+	}
+	return EstimateLast
+}
+
 // ParseStepRule returns the rule whose String is name ("fixed" or "best-residual").
 func ParseStepRule(name string) (StepRule, error) {
 	for _, r := range []StepRule{FixedStep, BestResidualStep} {
@@ -334,10 +343,7 @@ func (p *PGD) Solve(y []float32, proj Projector, s *PGDSettings) (*PGDResult, er
 		}
 	}
 	if set.Estimate == EstimateDefault {
-		set.Estimate = EstimateLast
-		if set.Rule == BestResidualStep {
-			set.Estimate = EstimateMinResidual
-		}
+		set.Estimate = set.Rule.DefaultEstimate()
 	}
 	if set.Estimate != EstimateLast && set.Estimate != EstimateMinResidual {
 		return nil, fmt.Errorf("solvers.PGD: unknown Estimate %d", set.Estimate)

@@ -205,10 +205,7 @@ func DescribePGD(s *solvers.PGDSettings) string {
 	}
 	e := s.Estimate
 	if e == solvers.EstimateDefault {
-		e = solvers.EstimateLast
-		if s.Rule == solvers.BestResidualStep {
-			e = solvers.EstimateMinResidual
-		}
+		e = s.Rule.DefaultEstimate()
 	}
 	k := s.Iterations
 	if k == 0 {
