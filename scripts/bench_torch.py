@@ -101,6 +101,54 @@ def bench_fista(args, device, sync):
     return [{"workload": "fista-784x1024-b256-100it", "seconds": sec, "iters": n}]
 
 
+def sr_matrix(n=28, factor=2, sigma=0.7):
+    """One axis of paper 000's super-resolution operator: circular Gaussian blur, then keep 0, f, 2f, ..."""
+    i = torch.arange(n)
+    d = (i[:, None] - i[None, :]).abs()
+    d = torch.minimum(d, n - d).float()
+    g = torch.exp(-d ** 2 / (2 * sigma ** 2))
+    return (g / g.sum(1, keepdim=True))[::factor]
+
+
+def bench_pgd(args, device, sync):
+    """The reference code's PGD: at each of 15 iterations try the steps {1, 10, 5}, project each
+    candidate with the autoencoder, keep the one of least residual per image; return the iterate of
+    least residual. Untrained weights, random images (the cost does not depend on them)."""
+    torch.manual_seed(0)
+    out = []
+    M = sr_matrix().to(device)  # A x = M x Mᵀ on each 28×28 image
+    steps = torch.tensor([1.0, 10.0, 5.0], device=device)
+    n, g = args.pgd_images, 3
+    truth = torch.rand(n, 1, 28, 28, device=device)
+    y = M @ truth @ M.T
+    for agg in args.models.split(","):
+        model = MaxAAE(c=8, aggregation=agg).to(device).eval()
+
+        def residual(x):
+            return (M @ x @ M.T - y).flatten(1).norm(dim=1)
+
+        @torch.no_grad()
+        def solve():
+            x = torch.zeros_like(truth)
+            r = residual(x)
+            best, best_r = x.clone(), r.clone()
+            for _ in range(15):
+                grad = M.T @ (M @ x @ M.T - y) @ M
+                cands = (x[None] - steps.view(g, 1, 1, 1, 1) * grad[None]).reshape(g * n, 1, 28, 28)
+                proj = torch.cat([model(c) for c in cands.split(256)]).view(g, n, 1, 28, 28)
+                rs = (M @ proj @ M.T - y[None]).flatten(2).norm(dim=2)  # [g, n]
+                r, k = rs.min(0)
+                x = proj[k, torch.arange(n, device=device)]
+                better = r < best_r
+                best[better], best_r[better] = x[better], r[better]
+            return best
+
+        sec, it = timeit(solve, sync, 1, args.min_time, args.max_iters)
+        out.append({"workload": f"pgd-superres-x2/{agg}", "batch": n, "seconds": sec, "iters": it,
+                    "images_per_s": n / sec})
+    return out
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--device", default="cpu")
@@ -110,7 +158,8 @@ def main():
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--min-time", type=float, default=3.0)
     p.add_argument("--max-iters", type=int, default=200)
-    p.add_argument("--workloads", default="aae,fista")
+    p.add_argument("--pgd-images", type=int, default=100)
+    p.add_argument("--workloads", default="aae,fista,pgd")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -120,6 +169,8 @@ def main():
         results += bench_aae(args, device, sync)
     if "fista" in args.workloads:
         results += bench_fista(args, device, sync)
+    if "pgd" in args.workloads:
+        results += bench_pgd(args, device, sync)
     for r in results:
         r.update({"framework": f"pytorch {torch.__version__}", "device": args.device, "threads": args.threads})
         print(json.dumps(r), flush=True)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -16,13 +17,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
+	"github.com/sparselab/sparselab/datasets"
 	"github.com/sparselab/sparselab/models/aae"
+	"github.com/sparselab/sparselab/models/autoenc"
 	"github.com/sparselab/sparselab/models/backend"
+	"github.com/sparselab/sparselab/solvers"
 	"github.com/sparselab/sparselab/solvers/lasso"
 )
 
@@ -49,7 +55,7 @@ type benchRow struct {
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", "bench [--out DIR] [--backends go,onnx] [--models max,sum,ae] [--min-time 10s]", stderr)
+	fs := newFlagSet("bench", "bench [--out DIR] [--backends go,onnx] [--models max,sum,ae] [--min-time 10s] [--pgd-images 100]", stderr)
 	out := fs.String("out", "out/bench", "folder for report.md and results.json")
 	backends := fs.String("backends", "", "comma-separated backends (default: every one available here)")
 	models := fs.String("models", "max,sum,ae", "aggregations to time: max (MAX-AAE), sum (SUM-AAE), ae")
@@ -59,6 +65,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	maxSteps := fs.Int("max-steps", 500, "time at most this many steps per workload")
 	python := fs.String("python", "/usr/bin/python3", "Python with torch for the PyTorch peer (\"\" to skip)")
 	fista := fs.Bool("fista", true, "also time FISTA (784×1024 dictionary, 256 signals, 100 iterations; paper 001)")
+	pgdImages := fs.Int("pgd-images", 100, "also time PGD super-resolution (paper 000's Table 2: steps {1, 10, 5}, 15 iterations) on this many images per solve (0 to skip)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -74,6 +81,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case *batch < 1, *channels < 1, *maxSteps < 1:
 		return fmt.Errorf("--batch (%d), --channels (%d) and --max-steps (%d) must be positive", *batch, *channels, *maxSteps)
+	case *pgdImages < 0:
+		return fmt.Errorf("--pgd-images %d must be 0 (skip) or more", *pgdImages)
 	case *minTime < 0:
 		return fmt.Errorf("--min-time %v must be 0 or more", *minTime)
 	}
@@ -84,16 +93,26 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	var rows []benchRow
+	add := func(r benchRow, unit string) {
+		if r.Error != "" {
+			fmt.Fprintf(stdout, "  failed: %s\n", r.Error)
+		} else {
+			fmt.Fprintf(stdout, "  %.3f s/%s, %.1f images/s (first %s %.1f s)\n", r.Seconds, unit, r.ImagesPerS, unit, r.CompileSecs)
+		}
+		rows = append(rows, r)
+	}
 	for _, bname := range names {
 		for _, agg := range aggs {
 			fmt.Fprintf(stdout, "timing %s on %s (batch %d, c=%d)...\n", agg, bname, *batch, *channels)
-			r := benchAAE(bname, agg, *batch, *channels, *minTime, *maxSteps)
-			if r.Error != "" {
-				fmt.Fprintf(stdout, "  failed: %s\n", r.Error)
-			} else {
-				fmt.Fprintf(stdout, "  %.3f s/step, %.1f images/s (first step %.1f s)\n", r.Seconds, r.ImagesPerS, r.CompileSecs)
+			add(benchAAE(bname, agg, *batch, *channels, *minTime, *maxSteps), "step")
+		}
+	}
+	for _, bname := range names {
+		for _, agg := range aggs {
+			if *pgdImages > 0 {
+				fmt.Fprintf(stdout, "timing PGD super-resolution with the %s projector on %s (%d images)...\n", agg, bname, *pgdImages)
+				add(benchPGD(bname, agg, *pgdImages, *channels, *minTime, *maxSteps), "solve")
 			}
-			rows = append(rows, r)
 		}
 	}
 	if *fista {
@@ -104,7 +123,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if *python != "" {
 		fmt.Fprintf(stdout, "timing PyTorch (%s scripts/bench_torch.py)...\n", *python)
-		trows, err := benchTorch(*python, *models, *batch, *channels, *minTime, *maxSteps, *fista)
+		trows, err := benchTorch(*python, *models, *batch, *channels, *minTime, *maxSteps, *fista, *pgdImages)
 		if err != nil {
 			fmt.Fprintf(stdout, "  PyTorch peer skipped: %v\n", err)
 		}
@@ -134,8 +153,12 @@ func randomBatch(rng *rand.Rand, batch int) []float32 {
 	return data
 }
 
-func benchAAE(bname, agg string, batch, channels int, minTime time.Duration, maxSteps int) (row benchRow) {
-	row = benchRow{Workload: "aae-train-step/" + agg, Framework: "GoMLX v0.28.2", Backend: bname, Batch: batch}
+// timeWorkload times one workload on backend bname with an untrained model of the given
+// aggregation and channels: setup builds it and returns the function to time, which runs once
+// (compilation and set-up: row.CompileSecs), warm more times, then as often as minTime and maxRuns
+// allow. It fills row.Backend, row.Seconds and row.Steps, or row.Error.
+func timeWorkload(row *benchRow, bname, agg string, channels, warm int, minTime time.Duration, maxRuns int,
+	setup func(compute.Backend, *model.Store) (func() error, error)) {
 	defer func() {
 		if r := recover(); r != nil {
 			row.Error = fmt.Sprint(r)
@@ -144,43 +167,88 @@ func benchAAE(bname, agg string, batch, channels int, minTime time.Duration, max
 	b, choice, err := backend.New(bname)
 	if err != nil {
 		row.Error = err.Error()
-		return row
+		return
 	}
 	row.Backend = choice.Config
 	store := model.NewStore()
 	store.SetParam(aae.ParamAggregation, agg)
 	store.SetParam(aae.ParamChannels, channels)
-	trainer := aae.NewTrainer(b, store)
-	rng := rand.New(rand.NewPCG(1, 2))
-	data := randomBatch(rng, batch)
-	step := func() error {
-		t := tensors.FromShape(shapes.Make(dtypes.Float32, batch, aae.ImageSize, aae.ImageSize, 1))
-		t.MutableFlatData(func(flat any) { copy(flat.([]float32), data) })
-		_, err := trainer.TrainStep(train.Batch{Inputs: []*tensors.Tensor{t}})
-		return err
+	run, err := setup(b, store)
+	if err != nil {
+		row.Error = err.Error()
+		return
 	}
 	t0 := time.Now()
-	if err := step(); err != nil {
-		row.Error = err.Error()
-		return row
-	}
-	row.CompileSecs = time.Since(t0).Seconds()
-	if err := step(); err != nil { // one more warm-up step
-		row.Error = err.Error()
-		return row
+	for i := 0; i <= warm; i++ {
+		if err := run(); err != nil {
+			row.Error = err.Error()
+			return
+		}
+		if i == 0 {
+			row.CompileSecs = time.Since(t0).Seconds()
+		}
 	}
 	n, t1 := 0, time.Now()
-	for n < maxSteps && (n == 0 || time.Since(t1) < minTime) {
-		if err := step(); err != nil {
+	for n < maxRuns && (n == 0 || time.Since(t1) < minTime) {
+		if err := run(); err != nil {
 			row.Error = err.Error()
-			return row
+			return
 		}
 		n++
 	}
-	sec := time.Since(t1).Seconds() / float64(n)
-	row.Seconds, row.Steps, row.ImagesPerS = sec, n, float64(batch)/sec
+	row.Seconds, row.Steps = time.Since(t1).Seconds()/float64(n), n
+}
+
+// benchAAE times one training step (forward, backward, Adam) of paper 000's autoencoder.
+func benchAAE(bname, agg string, batch, channels int, minTime time.Duration, maxSteps int) benchRow {
+	row := benchRow{Workload: "aae-train-step/" + agg, Framework: "GoMLX v0.28.2", Backend: bname, Batch: batch}
+	timeWorkload(&row, bname, agg, channels, 1, minTime, maxSteps, func(b compute.Backend, store *model.Store) (func() error, error) {
+		trainer := aae.NewTrainer(b, store)
+		data := randomBatch(rand.New(rand.NewPCG(1, 2)), batch)
+		return func() error {
+			t := tensors.FromShape(shapes.Make(dtypes.Float32, batch, aae.ImageSize, aae.ImageSize, 1))
+			t.MutableFlatData(func(flat any) { copy(flat.([]float32), data) })
+			_, err := trainer.TrainStep(train.Batch{Inputs: []*tensors.Tensor{t}})
+			return err
+		}, nil
+	})
+	if row.Error != "" {
+		return row
+	}
+	row.ImagesPerS = float64(batch) / row.Seconds
 	cfg := aae.Config{Aggregation: agg, Channels: channels, Blocks: aae.DefaultBlocks, BlockSize: aae.DefaultBlockSize}
-	row.GFLOPs = 3 * 2 * float64(aae.ForwardMACs(cfg)) * float64(batch) / sec / 1e9
+	row.GFLOPs = 3 * 2 * float64(aae.ForwardMACs(cfg)) * float64(batch) / row.Seconds / 1e9
+	return row
+}
+
+// benchPGD times paper 000's super-resolution (Table 2): the reference code's PGD (steps
+// {1, 10, 5}, 15 iterations, so 45 projections) on a batch of random images, with an untrained
+// autoencoder of the given aggregation as projector (the cost does not depend on the weights).
+func benchPGD(bname, agg string, images, channels int, minTime time.Duration, maxRuns int) benchRow {
+	row := benchRow{Workload: "pgd-superres-x2/" + agg, Framework: "GoMLX v0.28.2", Backend: bname, Batch: images}
+	timeWorkload(&row, bname, agg, channels, 0, minTime, maxRuns, func(b compute.Backend, store *model.Store) (func() error, error) {
+		truth := &datasets.Images{Name: "random", N: images, Height: aae.ImageSize, Width: aae.ImageSize, Channels: 1,
+			Pixels: randomBatch(rand.New(rand.NewPCG(3, 4)), images)}
+		prob, err := aae.NewSRProblem(b, truth)
+		if err != nil {
+			return nil, err
+		}
+		pgd, err := solvers.NewPGD(b, prob.Op)
+		if err != nil {
+			return nil, err
+		}
+		ae := autoenc.New(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node { return aae.New(scope, x).Done() })
+		proj := solvers.ImagesProjector(ae.Reconstruct)
+		// A negative tolerance never stops early: every solve does all 15 iterations.
+		settings := &solvers.PGDSettings{Rule: solvers.BestResidualStep, Tolerance: -1}
+		return func() error {
+			_, err := pgd.Solve(prob.Y, proj, settings)
+			return err
+		}, nil
+	})
+	if row.Error == "" {
+		row.ImagesPerS = float64(images) / row.Seconds
+	}
 	return row
 }
 
@@ -201,7 +269,7 @@ func benchFISTA(bname string, minTime time.Duration, maxRuns int) benchRow {
 	return row
 }
 
-func benchTorch(python, models string, batch, channels int, minTime time.Duration, maxSteps int, fista bool) ([]benchRow, error) {
+func benchTorch(python, models string, batch, channels int, minTime time.Duration, maxSteps int, fista bool, pgdImages int) ([]benchRow, error) {
 	if channels != aae.DefaultChannels {
 		return nil, fmt.Errorf("the PyTorch peer only implements c=%d", aae.DefaultChannels)
 	}
@@ -210,10 +278,13 @@ func benchTorch(python, models string, batch, channels int, minTime time.Duratio
 	}
 	workloads := "aae"
 	if fista {
-		workloads = "aae,fista"
+		workloads += ",fista"
+	}
+	if pgdImages > 0 {
+		workloads += ",pgd"
 	}
 	cmd := exec.Command(python, "scripts/bench_torch.py", "--workloads", workloads, "--models", models,
-		"--batch", strconv.Itoa(batch), "--min-time", fmt.Sprint(minTime.Seconds()),
+		"--batch", strconv.Itoa(batch), "--pgd-images", strconv.Itoa(pgdImages), "--min-time", fmt.Sprint(minTime.Seconds()),
 		"--max-iters", strconv.Itoa(maxSteps), "--threads", strconv.Itoa(runtime.NumCPU()))
 	// OpenBLAS settings that this workplace sets for old builds slow current ones down; the peer
 	// runs with the library's own choice of kernels.
@@ -242,6 +313,11 @@ func benchTorch(python, models string, batch, channels int, minTime time.Duratio
 		if strings.HasPrefix(r.Workload, "fista") {
 			rows = append(rows, benchRow{Workload: r.Workload, Framework: r.Framework, Backend: "torch-" + r.Device,
 				Seconds: r.Seconds, Steps: r.Iters, GFLOPs: 4 * 784 * 1024 * 256 * 100 / r.Seconds / 1e9})
+			continue
+		}
+		if strings.HasPrefix(r.Workload, "pgd") {
+			rows = append(rows, benchRow{Workload: r.Workload, Framework: r.Framework, Backend: "torch-" + r.Device,
+				Batch: r.Batch, Seconds: r.Seconds, Steps: r.Iters, ImagesPerS: r.ImagesPerS})
 			continue
 		}
 		agg := strings.TrimPrefix(r.Workload, "aae-train-step/")
@@ -315,9 +391,13 @@ func benchReport(rows []benchRow, channels int) string {
 		"layers only (3× the forward multiply-adds × 2). Epoch = 24,000 images (the reference code's training set).\n\n", channels, rows[0].Batch)
 	sb.WriteString("| workload | framework | backend | s/step | images/s | epoch (24k) | vs PyTorch | GFLOP/s | % of peak | first step (s) |\n")
 	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
-	var fistaRows []benchRow
+	var fistaRows, pgdRows []benchRow
 	torchFista := 0.0
 	for _, r := range rows {
+		if strings.HasPrefix(r.Workload, "pgd") {
+			pgdRows = append(pgdRows, r)
+			continue
+		}
 		if strings.HasPrefix(r.Workload, "fista") {
 			fistaRows = append(fistaRows, r)
 			if strings.HasPrefix(r.Backend, "torch-") && r.Error == "" {
@@ -329,19 +409,27 @@ func benchReport(rows []benchRow, channels int) string {
 			fmt.Fprintf(&sb, "| %s | %s | %s | failed: %s |||||||\n", r.Workload, r.Framework, r.Backend, oneLine(r.Error))
 			continue
 		}
-		ratio := "—"
-		if t, ok := torch[r.Workload]; ok && !strings.HasPrefix(r.Backend, "torch-") {
-			ratio = fmt.Sprintf("%.2f×", r.ImagesPerS/t)
-		}
-		first := "—"
-		if r.CompileSecs > 0 {
-			first = fmt.Sprintf("%.1f", r.CompileSecs)
-		}
+		ratio, first := peerCells(r, r.ImagesPerS/torch[r.Workload])
 		epoch := time.Duration(24000 / r.ImagesPerS * float64(time.Second)).Round(time.Second)
 		fmt.Fprintf(&sb, "| %s | %s | %s | %.3f | %.1f | %s | %s | %.1f | %.1f%% | %s |\n", r.Workload, r.Framework,
 			r.Backend, r.Seconds, r.ImagesPerS, epoch, ratio, r.GFLOPs, 100*r.GFLOPs/peak, first)
 	}
 	sb.WriteString("\n\"vs PyTorch\" is images/s relative to PyTorch on the same machine in the same run (> 1: faster).\n")
+	if len(pgdRows) > 0 {
+		sb.WriteString("\nPGD super-resolution (paper 000's Table 2): ×2 subsampling after a circular Gaussian blur (σ = 0.7), " +
+			"the reference code's rule (steps {1, 10, 5} tried at every iteration, 15 iterations: 45 projections), " +
+			"an untrained autoencoder of the sizes above as projector, random images. \"600 images\" is one Table 2 column.\n\n")
+		sb.WriteString("| workload | framework | backend | images/solve | s/solve | images/s | 600 images | vs PyTorch | first solve (s) |\n|---|---|---|---|---|---|---|---|---|\n")
+		for _, r := range pgdRows {
+			if r.Error != "" {
+				fmt.Fprintf(&sb, "| %s | %s | %s | failed: %s ||||||\n", r.Workload, r.Framework, r.Backend, oneLine(r.Error))
+				continue
+			}
+			ratio, first := peerCells(r, r.ImagesPerS/torch[r.Workload])
+			col := time.Duration(600 / r.ImagesPerS * float64(time.Second)).Round(time.Second)
+			fmt.Fprintf(&sb, "| %s | %s | %s | %d | %.2f | %.1f | %s | %s | %s |\n", r.Workload, r.Framework, r.Backend, r.Batch, r.Seconds, r.ImagesPerS, col, ratio, first)
+		}
+	}
 	if len(fistaRows) > 0 {
 		sb.WriteString("\nFISTA for the LASSO (paper 001's solver): 784×1024 Gaussian dictionary, 256 signals, 100 iterations, float32; " +
 			"FLOPs = the two matrix products per iteration.\n\n")
@@ -351,17 +439,24 @@ func benchReport(rows []benchRow, channels int) string {
 				fmt.Fprintf(&sb, "| %s | %s | %s | failed: %s |||||\n", r.Workload, r.Framework, r.Backend, oneLine(r.Error))
 				continue
 			}
-			ratio, first := "—", "—"
-			if torchFista > 0 && !strings.HasPrefix(r.Backend, "torch-") {
-				ratio = fmt.Sprintf("%.2f×", torchFista/r.Seconds)
-			}
-			if r.CompileSecs > 0 {
-				first = fmt.Sprintf("%.1f", r.CompileSecs)
-			}
+			ratio, first := peerCells(r, torchFista/r.Seconds)
 			fmt.Fprintf(&sb, "| %s | %s | %s | %.3f | %s | %.1f | %.1f%% | %s |\n", r.Workload, r.Framework, r.Backend, r.Seconds, ratio, r.GFLOPs, 100*r.GFLOPs/peak, first)
 		}
 	}
 	return sb.String()
+}
+
+// peerCells returns a row's "vs PyTorch" cell (ratio > 1: ours is faster; "—" on PyTorch's own
+// rows and where PyTorch did not run, i.e. ratio is 0 or not finite) and its "first step" cell.
+func peerCells(r benchRow, ratio float64) (vs, first string) {
+	vs, first = "—", "—"
+	if ratio > 0 && !math.IsInf(ratio, 0) && !strings.HasPrefix(r.Backend, "torch-") {
+		vs = fmt.Sprintf("%.2f×", ratio)
+	}
+	if r.CompileSecs > 0 {
+		first = fmt.Sprintf("%.1f", r.CompileSecs)
+	}
+	return vs, first
 }
 
 func oneLine(s string) string {

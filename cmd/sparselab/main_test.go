@@ -64,6 +64,7 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"bench", "--backends", "go,tpu"}, 1, `--backends: unknown backend "tpu"`},
 		{[]string{"bench", "--batch", "0"}, 1, "must be positive"},
 		{[]string{"bench", "--min-time", "-1s"}, 1, "--min-time -1s must be 0 or more"},
+		{[]string{"bench", "--pgd-images", "-1"}, 1, "--pgd-images -1 must be 0 (skip) or more"},
 	} {
 		code, _, errOut := runCLI(tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {
@@ -215,5 +216,44 @@ func TestSuperresFlags(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil || !strings.Contains(errOut, "wrote "+filepath.Join(dir, f)) {
 			t.Errorf("figure %s: %v (stderr %q)", f, err, errOut)
 		}
+	}
+}
+
+// TestBenchReport runs the smallest benchmark (one training step and one PGD solve on the go
+// backend, no PyTorch) and checks that the report and results.json carry both workloads.
+func TestBenchReport(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := runCLI("bench", "--out", dir, "--backends", "go", "--models", "ae", "--min-time", "0",
+		"--max-steps", "1", "--pgd-images", "3", "--fista=false", "--python", "")
+	if code != 0 {
+		t.Fatalf("bench exited %d: %s\n%s", code, errOut, out)
+	}
+	report, err := os.ReadFile(filepath.Join(dir, "report.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| aae-train-step/ae | GoMLX", "| pgd-superres-x2/ae | GoMLX", "600 images"} {
+		if !strings.Contains(string(report), want) {
+			t.Errorf("report.md lacks %q:\n%s", want, report)
+		}
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []benchRow
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 {
+		t.Fatalf("results.json has %d rows, want 2 (training step, PGD): %s", len(rows), raw)
+	}
+	for _, r := range rows {
+		if r.Error != "" || !(r.Seconds > 0) || r.Steps != 1 {
+			t.Errorf("row %+v: want a timed run of one step and no error", r)
+		}
+	}
+	if pgd := rows[1]; pgd.Batch != 3 || math.Abs(pgd.ImagesPerS*pgd.Seconds-3) > 1e-9 {
+		t.Errorf("PGD row %+v: want 3 images per solve and images/s = 3 / s", pgd)
 	}
 }
