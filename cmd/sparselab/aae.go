@@ -139,6 +139,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		defer a.Finalize()
 		out := map[string]any{"dataset": params.MustGet[string](store, aae.ParamDataset), "aggregation": params.MustGet[string](store, aae.ParamAggregation),
 			"test_offset": params.MustGet[int](store, aae.ParamTestOffset), "test_count": test.N, "threshold": aae.DefaultThreshold}
 		figNorm := aae.NormClipped
@@ -186,6 +187,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
+		defer a.Finalize()
 		name := params.MustGet[string](store, aae.ParamDataset) + "-" + params.MustGet[string](store, aae.ParamAggregation)
 		var result any
 		var fig *plotting.Figure
@@ -279,6 +281,7 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 	if err != nil {
 		return err
 	}
+	defer prob.Finalize()
 	type iteration struct {
 		K            int     `json:"k"`
 		MeanPSNR     float64 `json:"mean_psnr"`

@@ -2,6 +2,7 @@ package aae
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -83,6 +84,19 @@ type Analyzer struct {
 	cfg     Config
 
 	encodeExec, atomsExec, normsExec, decodeExec *model.Exec
+}
+
+var errAnalyzerFinalized = errors.New("the Analyzer was finalized: make a new one with NewAnalyzer")
+
+// Finalize frees the analyzer's compiled graphs (on ONNX Runtime or XLA their buffers live
+// outside Go's heap); using the analyzer afterwards is an error.
+func (a *Analyzer) Finalize() {
+	for _, e := range []**model.Exec{&a.encodeExec, &a.atomsExec, &a.normsExec, &a.decodeExec} {
+		if *e != nil {
+			(*e).Finalize()
+			*e = nil
+		}
+	}
 }
 
 // NewAnalyzer returns an analyzer of the model configured by store's hyperparameters
@@ -200,6 +214,10 @@ func (a *Analyzer) runImages(exec *model.Exec, images *datasets.Images, what str
 // callFlat runs exec on in and copies its outputs to Go slices; it finalizes in and the outputs
 // (on ONNX Runtime they live on the C heap, unseen by Go's garbage collector).
 func callFlat(exec *model.Exec, in *tensors.Tensor) ([][]float32, error) {
+	if exec == nil {
+		in.MustFinalizeAll()
+		return nil, errAnalyzerFinalized
+	}
 	res, err := exec.Call(in)
 	in.MustFinalizeAll()
 	if err != nil {

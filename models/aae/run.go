@@ -97,6 +97,7 @@ func Train(ctx context.Context, b compute.Backend, store *model.Store, command s
 	rep := &TrainReport{Last: filepath.Join(dir, "last.ckpt"), Best: filepath.Join(dir, "best.ckpt")}
 	rep.BestPSNR, rep.BestStep = bestSoFar(rep.Best)
 	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
+	defer ae.Finalize()
 	if err := seedInit(store); err != nil {
 		return nil, err
 	}
@@ -194,6 +195,7 @@ func Evaluate(b compute.Backend, store *model.Store, weights string) (*Eval, err
 		return nil, err
 	}
 	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
+	defer ae.Finalize()
 	c, err := LoadWeights(store, weights)
 	if err != nil {
 		return nil, err

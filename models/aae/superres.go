@@ -127,6 +127,14 @@ func NewSRProblemWith(b compute.Backend, truth *datasets.Images, m SRMeasurement
 	return &SRProblem{Truth: truth, Op: op, Y: y, Measurement: m, pgd: pgd}, nil
 }
 
+// Finalize frees the compiled PGD graphs; the problem cannot run PGD afterwards.
+func (p *SRProblem) Finalize() {
+	if p.pgd != nil {
+		p.pgd.Finalize()
+		p.pgd = nil
+	}
+}
+
 // SRResult is one method's super-resolution of the problems.
 type SRResult struct {
 	Method string
@@ -230,8 +238,12 @@ func DescribePGD(s *solvers.PGDSettings) string {
 // {1, 10, 5}, 15 iterations, minimum-residual iterate); [SRSettings] reads them from flags.
 func (p *SRProblem) PGD(b compute.Backend, store *model.Store, name string, settings *solvers.PGDSettings) (*SRResult, error) {
 	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
+	defer ae.Finalize()
 	if settings == nil {
 		settings = &solvers.PGDSettings{Rule: solvers.BestResidualStep}
+	}
+	if p.pgd == nil {
+		return nil, fmt.Errorf("aae: PGD with the %s projector: the super-resolution problem was finalized", name)
 	}
 	s := *settings
 	s.Truth = p.Truth.Pixels

@@ -2,12 +2,14 @@ package aae
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/sparselab/sparselab/datasets"
 	"github.com/sparselab/sparselab/models/backend"
 	"github.com/sparselab/sparselab/models/params"
+	"github.com/sparselab/sparselab/solvers"
 	"github.com/sparselab/sparselab/solvers/linop"
 )
 
@@ -88,5 +90,44 @@ func TestSRMeasurement(t *testing.T) {
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("%s=%s: error %v, want one containing %q", tc.name, tc.value, err, tc.want)
 		}
+	}
+}
+
+// TestFinalize: PGD frees the projector it compiles, so solving the same problem again (or
+// another) gives the same answer; a finalized problem or analyzer returns an error, not a panic.
+func TestFinalize(t *testing.T) {
+	b := goBackend(t)
+	store := tinyStore("max")
+	prob, err := NewSRProblem(b, testImages(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := &solvers.PGDSettings{Rule: solvers.BestResidualStep, Iterations: 2}
+	r1, err := prob.PGD(b, store, "MAX", set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := prob.PGD(b, store, "MAX", set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r1.X, r2.X) {
+		t.Error("a second PGD solve of the same problem gave another answer")
+	}
+	prob.Finalize()
+	prob.Finalize() // twice is harmless
+	if _, err := prob.PGD(b, store, "MAX", set); err == nil || !strings.Contains(err.Error(), "finalized") {
+		t.Errorf("PGD after Finalize: want an error saying so, got %v", err)
+	}
+	a := newAnalyzer(t, tinyStore("max"))
+	if _, err := a.Atoms(testImages(2)); err != nil {
+		t.Fatal(err)
+	}
+	a.Finalize()
+	if _, err := a.Atoms(testImages(2)); err == nil || !strings.Contains(err.Error(), "NewAnalyzer") {
+		t.Errorf("Atoms after Finalize: want an error naming NewAnalyzer, got %v", err)
+	}
+	if _, err := a.Decode(make([]float32, testBlocks*testBlockSize)); err == nil || !strings.Contains(err.Error(), "finalized") {
+		t.Errorf("Decode after Finalize: want an error saying so, got %v", err)
 	}
 }

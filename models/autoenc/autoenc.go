@@ -150,6 +150,16 @@ func (a *Autoencoder) Reconstruct(images *datasets.Images) ([]float32, error) {
 	return out, nil
 }
 
+// Finalize frees the compiled reconstruction graph (on ONNX Runtime or XLA its buffers live
+// outside Go's heap, so an autoencoder made per call, as a PGD projector is, should be finalized);
+// a later Reconstruct compiles it again.
+func (a *Autoencoder) Finalize() {
+	if a.recon != nil {
+		a.recon.Finalize()
+		a.recon = nil
+	}
+}
+
 // PSNR returns each image's PSNR (peak 1, unclamped reconstruction).
 func (a *Autoencoder) PSNR(images *datasets.Images) ([]float64, error) {
 	recon, err := a.Reconstruct(images)

@@ -117,3 +117,28 @@ func TestResumeContinuesTheRun(t *testing.T) {
 		}
 	}
 }
+
+// TestFinalizeThenReconstruct: Finalize frees the compiled graph and a later Reconstruct
+// compiles it again, with the same result.
+func TestFinalizeThenReconstruct(t *testing.T) {
+	b, _, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ae := New(b, nil, dense)
+	r1, err := ae.Reconstruct(tinyImages())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ae.Finalize()
+	ae.Finalize()
+	r2, err := ae.Reconstruct(tinyImages())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range r1 {
+		if r1[i] != r2[i] {
+			t.Fatalf("pixel %d: %g before Finalize, %g after", i, r1[i], r2[i])
+		}
+	}
+}
