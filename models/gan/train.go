@@ -229,6 +229,7 @@ func Train(ctx context.Context, b compute.Backend, store *model.Store, command s
 	if err != nil {
 		return nil, err
 	}
+	defer evalExec.Finalize()
 	lrG, lrD := learningRates(store)
 	meta := map[string]any{
 		"paper": "001", "command": command, "backend": b.Name(), "dataset": "mnist",
