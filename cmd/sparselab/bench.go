@@ -156,9 +156,10 @@ func randomBatch(rng *rand.Rand, batch int) []float32 {
 // timeWorkload times one workload on backend bname with an untrained model of the given
 // aggregation and channels: setup builds it and returns the function to time, which runs once
 // (compilation and set-up: row.CompileSecs), warm more times, then as often as minTime and maxRuns
-// allow. It fills row.Backend, row.Seconds and row.Steps, or row.Error.
+// allow; then the cleanup setup returned (if any) frees what it built. It fills row.Backend,
+// row.Seconds and row.Steps, or row.Error.
 func timeWorkload(row *benchRow, bname, agg string, channels, warm int, minTime time.Duration, maxRuns int,
-	setup func(compute.Backend, *model.Store) (func() error, error)) {
+	setup func(compute.Backend, *model.Store) (run func() error, cleanup func(), err error)) {
 	defer func() {
 		if r := recover(); r != nil {
 			row.Error = fmt.Sprint(r)
@@ -173,10 +174,13 @@ func timeWorkload(row *benchRow, bname, agg string, channels, warm int, minTime 
 	store := model.NewStore()
 	store.SetParam(aae.ParamAggregation, agg)
 	store.SetParam(aae.ParamChannels, channels)
-	run, err := setup(b, store)
+	run, cleanup, err := setup(b, store)
 	if err != nil {
 		row.Error = err.Error()
 		return
+	}
+	if cleanup != nil {
+		defer cleanup()
 	}
 	t0 := time.Now()
 	for i := 0; i <= warm; i++ {
@@ -202,7 +206,7 @@ func timeWorkload(row *benchRow, bname, agg string, channels, warm int, minTime 
 // benchAAE times one training step (forward, backward, Adam) of paper 000's autoencoder.
 func benchAAE(bname, agg string, batch, channels int, minTime time.Duration, maxSteps int) benchRow {
 	row := benchRow{Workload: "aae-train-step/" + agg, Framework: "GoMLX v0.28.2", Backend: bname, Batch: batch}
-	timeWorkload(&row, bname, agg, channels, 1, minTime, maxSteps, func(b compute.Backend, store *model.Store) (func() error, error) {
+	timeWorkload(&row, bname, agg, channels, 1, minTime, maxSteps, func(b compute.Backend, store *model.Store) (func() error, func(), error) {
 		trainer := aae.NewTrainer(b, store)
 		data := randomBatch(rand.New(rand.NewPCG(1, 2)), batch)
 		return func() error {
@@ -210,7 +214,7 @@ func benchAAE(bname, agg string, batch, channels int, minTime time.Duration, max
 			t.MutableFlatData(func(flat any) { copy(flat.([]float32), data) })
 			_, err := trainer.TrainStep(train.Batch{Inputs: []*tensors.Tensor{t}})
 			return err
-		}, nil
+		}, nil, nil
 	})
 	if row.Error != "" {
 		return row
@@ -226,25 +230,29 @@ func benchAAE(bname, agg string, batch, channels int, minTime time.Duration, max
 // autoencoder of the given aggregation as projector (the cost does not depend on the weights).
 func benchPGD(bname, agg string, images, channels int, minTime time.Duration, maxRuns int) benchRow {
 	row := benchRow{Workload: "pgd-superres-x2/" + agg, Framework: "GoMLX v0.28.2", Backend: bname, Batch: images}
-	timeWorkload(&row, bname, agg, channels, 0, minTime, maxRuns, func(b compute.Backend, store *model.Store) (func() error, error) {
+	timeWorkload(&row, bname, agg, channels, 0, minTime, maxRuns, func(b compute.Backend, store *model.Store) (func() error, func(), error) {
 		truth := &datasets.Images{Name: "random", N: images, Height: aae.ImageSize, Width: aae.ImageSize, Channels: 1,
 			Pixels: randomBatch(rand.New(rand.NewPCG(3, 4)), images)}
 		prob, err := aae.NewSRProblem(b, truth)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		prob.Finalize() // only its measurements and operator are used
 		pgd, err := solvers.NewPGD(b, prob.Op)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ae := autoenc.New(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node { return aae.New(scope, x).Done() })
 		proj := solvers.ImagesProjector(ae.Reconstruct)
 		// A negative tolerance never stops early: every solve does all 15 iterations.
 		settings := &solvers.PGDSettings{Rule: solvers.BestResidualStep, Tolerance: -1}
 		return func() error {
-			_, err := pgd.Solve(prob.Y, proj, settings)
-			return err
-		}, nil
+				_, err := pgd.Solve(prob.Y, proj, settings)
+				return err
+			}, func() {
+				ae.Finalize()
+				pgd.Finalize()
+			}, nil
 	})
 	if row.Error == "" {
 		row.ImagesPerS = float64(images) / row.Seconds
