@@ -237,13 +237,13 @@ func DescribePGD(s *solvers.PGDSettings) string {
 // already loaded) as projector. settings nil means the reference code's rule (best of the steps
 // {1, 10, 5}, 15 iterations, minimum-residual iterate); [SRSettings] reads them from flags.
 func (p *SRProblem) PGD(b compute.Backend, store *model.Store, name string, settings *solvers.PGDSettings) (*SRResult, error) {
+	if p.pgd == nil {
+		return nil, fmt.Errorf("aae: PGD with the %s projector: the super-resolution problem was finalized", name)
+	}
 	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
 	defer ae.Finalize()
 	if settings == nil {
 		settings = &solvers.PGDSettings{Rule: solvers.BestResidualStep}
-	}
-	if p.pgd == nil {
-		return nil, fmt.Errorf("aae: PGD with the %s projector: the super-resolution problem was finalized", name)
 	}
 	s := *settings
 	s.Truth = p.Truth.Pixels
