@@ -59,6 +59,7 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"aae", "superres", "--pgd_step_grid", "1,,5"}, 1, `--pgd_step_grid "1,,5": "" is not a positive number`},
 		{[]string{"data", "fetch", "nope"}, 1, `unknown dataset "nope"`},
 		{[]string{"notebook", "run", "README.md"}, 1, "is not a notebook file"},
+		{[]string{"notebook", "run", "--cell-timeout", "-1m", "README.md"}, 1, "--cell-timeout -1m0s must be 0 (the default) or more"},
 		{[]string{"aae", "info", "--weights", "main.go"}, 1, "not a sparselab checkpoint"},
 		{[]string{"aae", "info", "--weights", "/nonexistent.ckpt"}, 1, "/nonexistent.ckpt does not exist"},
 		{[]string{"bench", "--backends", "go,tpu"}, 1, `--backends: unknown backend "tpu"`},

@@ -23,7 +23,7 @@ func init() {
 }
 
 func runNotebook(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("notebook", "notebook run [--quick] [--out DIR] [--cell-timeout 10m] NOTEBOOK.ipynb...", stderr)
+	fs := newFlagSet("notebook", "notebook run [--quick] [--out DIR] [--cell-timeout 15m] NOTEBOOK.ipynb...", stderr)
 	if len(args) == 0 || args[0] != "run" {
 		fs.Usage()
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
@@ -33,13 +33,21 @@ func runNotebook(args []string, stdout, stderr io.Writer) error {
 	}
 	quick := fs.Bool("quick", false, "quick configuration (sets SPARSELAB_QUICK=1 for the kernel)")
 	out := fs.String("out", "out/notebooks", "folder for the executed notebooks, their HTML copies and logs")
-	cellTimeout := fs.Duration("cell-timeout", 15*time.Minute, "interrupt a cell running longer than this")
+	cellTimeout := fs.Duration("cell-timeout", 0, "interrupt a cell running longer than this (0: 15m with --quick, 60m without: a full-mode cell can evaluate 600 test images per model several times on a CPU)")
 	verbose := fs.Bool("v", false, "stream nbconvert's and the kernel's log to stderr")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return fmt.Errorf("name one or more notebooks (e.g. notebooks/*.ipynb)")
+	}
+	switch {
+	case *cellTimeout < 0:
+		return fmt.Errorf("--cell-timeout %v must be 0 (the default) or more", *cellTimeout)
+	case *cellTimeout == 0 && *quick:
+		*cellTimeout = 15 * time.Minute
+	case *cellTimeout == 0:
+		*cellTimeout = 60 * time.Minute
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
