@@ -414,7 +414,7 @@ func benchReport(rows []benchRow, channels int) string {
 			continue
 		}
 		if r.Error != "" {
-			fmt.Fprintf(&sb, "| %s | %s | %s | failed: %s |||||||\n", r.Workload, r.Framework, r.Backend, oneLine(r.Error))
+			sb.WriteString(failedRow(r, 6))
 			continue
 		}
 		ratio, first := peerCells(r, r.ImagesPerS/torch[r.Workload])
@@ -430,7 +430,7 @@ func benchReport(rows []benchRow, channels int) string {
 		sb.WriteString("| workload | framework | backend | images/solve | s/solve | images/s | 600 images | vs PyTorch | first solve (s) |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, r := range pgdRows {
 			if r.Error != "" {
-				fmt.Fprintf(&sb, "| %s | %s | %s | failed: %s ||||||\n", r.Workload, r.Framework, r.Backend, oneLine(r.Error))
+				sb.WriteString(failedRow(r, 5))
 				continue
 			}
 			ratio, first := peerCells(r, r.ImagesPerS/torch[r.Workload])
@@ -444,7 +444,7 @@ func benchReport(rows []benchRow, channels int) string {
 		sb.WriteString("| workload | framework | backend | s/solve | vs PyTorch | GFLOP/s | % of peak | first solve (s) |\n|---|---|---|---|---|---|---|---|\n")
 		for _, r := range fistaRows {
 			if r.Error != "" {
-				fmt.Fprintf(&sb, "| %s | %s | %s | failed: %s |||||\n", r.Workload, r.Framework, r.Backend, oneLine(r.Error))
+				sb.WriteString(failedRow(r, 4))
 				continue
 			}
 			ratio, first := peerCells(r, torchFista/r.Seconds)
@@ -465,6 +465,12 @@ func peerCells(r benchRow, ratio float64) (vs, first string) {
 		first = fmt.Sprintf("%.1f", r.CompileSecs)
 	}
 	return vs, first
+}
+
+// failedRow is a report row for a workload that failed: its name, framework, backend and error,
+// then empty cells for the table's other columns.
+func failedRow(r benchRow, emptyCells int) string {
+	return fmt.Sprintf("| %s | %s | %s | failed: %s |%s\n", r.Workload, r.Framework, r.Backend, oneLine(r.Error), strings.Repeat(" |", emptyCells))
 }
 
 func oneLine(s string) string {
