@@ -39,7 +39,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	backendName := fs.String("backend", "", "GoMLX backend (default: $GOMLX_BACKEND or the best available)")
-	weights := fs.String("weights", "", "eval, superres: checkpoint to evaluate: a path, \"run\" for the run folder's best.ckpt, or empty for the shipped weights")
+	weights := fs.String("weights", "", "eval, atoms, decompose, traverse, superres, info: the weights to use: a checkpoint's path, \"run\" for the run folder's best.ckpt, or empty for the shipped weights (superres: a path replaces the shipped weights of the model it was trained as)")
 	asJSON := fs.Bool("json", false, "eval: print the result as JSON")
 	exportTo := fs.String("to", "models/aae/weights", "export: folder receiving <dataset>-<aggregation>.ckpt")
 	force := fs.Bool("force", false, "export: replace the weights in --to even if they recorded a higher validation PSNR than the run's best")
@@ -90,7 +90,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		if *weights == "" {
 			c, err = aae.Shipped(params.MustGet[string](store, aae.ParamDataset), params.MustGet[string](store, aae.ParamAggregation))
 		} else {
-			c, err = training.ReadCheckpoint(*weights)
+			c, err = training.ReadCheckpoint(runWeights(store, *weights))
 		}
 		if err != nil {
 			return err
@@ -122,6 +122,10 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			r := rep.Result
 			fmt.Fprintf(stdout, "trained steps %d→%d in %s (%.2f steps/s, stopped by %s); best validation PSNR %.2f dB at step %d\n",
 				r.StartStep, r.EndStep, r.Elapsed.Round(time.Second), r.StepsPerSecond, r.StoppedBy, rep.BestPSNR, rep.BestStep)
+			if r.StoppedBy == "steps" && r.StartStep == r.EndStep {
+				fmt.Fprintf(stdout, "nothing was trained: the run was already at step %d, --%s %d (it counts every step of the run); pass a larger --%s to go on\n",
+					r.StartStep, params.ParamSteps, params.MustGet[int](store, params.ParamSteps), params.ParamSteps)
+			}
 			fmt.Fprintf(stdout, "checkpoints: %s (resume), %s (best)\n", rep.Last, rep.Best)
 		}
 		return err
@@ -297,6 +301,17 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 		Step       float64     `json:"step,omitempty"`
 		Iterations []iteration `json:"iterations,omitempty"`
 	}
+	// A checkpoint's path (not "run") replaces the shipped weights of the model it records.
+	own := ""
+	if weights != "" && weights != "run" {
+		c, err := training.ReadCheckpoint(weights)
+		if err != nil {
+			return err
+		}
+		if own, _ = c.Header.Meta[aae.ParamAggregation].(string); own == "" {
+			return fmt.Errorf("--weights %s records no aggregation (ae, sum or max): superres cannot tell which projector it is; evaluate it with `aae eval --aggregation A --weights %s`", weights, weights)
+		}
+	}
 	var rows []row
 	var shown []*aae.SRResult // bicubic and the PGD results, for the figures
 	for _, m := range []linop.Interpolation{linop.Bilinear, linop.Bicubic} {
@@ -315,11 +330,18 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 			return err
 		}
 		w := weights
-		if w == "run" {
+		switch {
+		case w == "run":
 			w = aae.RunDir(store) + "/best.ckpt"
+		case w != "" && own != agg:
+			w = "" // the path holds another model's weights: this one uses the shipped ones
 		}
-		if _, err := aae.LoadWeights(store, w); err != nil {
+		c, err := aae.LoadWeights(store, w)
+		if err != nil {
 			return err
+		}
+		if weights != "" {
+			fmt.Fprintf(stderr, "PGD-%s: weights %s\n", aae.DisplayName(agg), c.Path)
 		}
 		r, err := prob.PGD(b, store, strings.ToUpper(agg), set)
 		if err != nil {

@@ -32,6 +32,8 @@ func TestHelpListsCommands(t *testing.T) {
 }
 
 func TestUserMistakesGiveClearErrors(t *testing.T) {
+	empty := t.TempDir() // a run folder without a checkpoint: training would start from the shipped weights
+	maxWeights := filepath.Join("..", "..", "models", "aae", "weights", "mnist-max.ckpt")
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -60,6 +62,12 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"data", "fetch", "nope"}, 1, `unknown dataset "nope"`},
 		{[]string{"notebook", "run", "README.md"}, 1, "is not a notebook file"},
 		{[]string{"notebook", "run", "--cell-timeout", "-1m", "README.md"}, 1, "--cell-timeout -1m0s must be 0 (the default) or more"},
+		{[]string{"aae", "train", "--aggregation", "max", "--run_dir", empty, "--time_budget", "1m", "--backend", "go"}, 1,
+			"at or past --steps 75000, so nothing would be trained"},
+		{[]string{"aae", "train", "--aggregation", "max", "--run_dir", empty, "--steps", "400000", "--seed", "3", "--backend", "go"}, 1,
+			"pass --from_shipped=false to train from scratch"},
+		{[]string{"aae", "eval", "--aggregation", "sum", "--weights", maxWeights, "--test_count", "2", "--backend", "go"}, 1,
+			`are for aggregation "max", not the mnist SUM-AAE asked for`},
 		{[]string{"aae", "info", "--weights", "main.go"}, 1, "not a sparselab checkpoint"},
 		{[]string{"aae", "info", "--weights", "/nonexistent.ckpt"}, 1, "/nonexistent.ckpt does not exist"},
 		{[]string{"bench", "--backends", "go,tpu"}, 1, `--backends: unknown backend "tpu"`},

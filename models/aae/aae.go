@@ -10,7 +10,8 @@
 //	MAX-AAE: x̂ = max_k g(θ_k)    (max-sparsity model Σ_k^max)
 //
 // The aggregation is an [Aggregator] (the σ of the paper's eq. 2), so other choices can be
-// plugged in. Architecture (LeakyReLU slope 0.01 everywhere, images [B,28,28,1] in [0,1],
+// plugged in: [Builder.Aggregator] for one graph, [RegisterAggregator] to train, evaluate and
+// project with it by name. Architecture (LeakyReLU slope 0.01 everywhere, images [B,28,28,1] in [0,1],
 // c = 8 for MNIST and 32 for Fashion-MNIST):
 //
 //	encoder: Conv(1→c/2, 3×3, stride 2, pad 1) → Conv(c/2→c, 3×3, s2, p1) → flatten →
@@ -34,6 +35,9 @@ package aae
 
 import (
 	"fmt"
+	"reflect"
+	"strings"
+	"sync"
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -91,7 +95,38 @@ var (
 	Max Aggregator = maxAgg{}
 )
 
-// AggregatorByName returns Sum for "sum" and Max for "max"; "ae" returns nil (no atoms).
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Aggregator{}
+)
+
+// RegisterAggregator makes a custom aggregation (another σ of eq. 2) available by its name
+// wherever the package takes one: ParamAggregation (the --aggregation flag), and through it
+// [Train], [Evaluate], [NewAnalyzer] and [SRProblem.PGD], as the built-in "sum" and "max" are.
+// The name must be new (registering an equal aggregator again is a no-op) and may not be "ae",
+// "sum" or "max". Models of a registered aggregation
+// have no shipped weights: they train from scratch.
+func RegisterAggregator(a Aggregator) error {
+	if a == nil {
+		return fmt.Errorf("aae: RegisterAggregator: nil aggregator")
+	}
+	name := a.Name()
+	if name == "" || strings.ContainsAny(name, " ,/") {
+		return fmt.Errorf("aae: RegisterAggregator: invalid name %q (a non-empty word, used in flags and file names)", name)
+	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if old, taken := registry[name]; taken && reflect.DeepEqual(old, a) {
+		return nil // the same aggregator again (a test run twice, say)
+	} else if taken || name == "ae" || name == "sum" || name == "max" {
+		return fmt.Errorf("aae: RegisterAggregator: the aggregation %q exists already", name)
+	}
+	registry[name] = a
+	return nil
+}
+
+// AggregatorByName returns Sum for "sum", Max for "max" and an aggregator registered with
+// [RegisterAggregator] for its name; "ae" returns nil (no atoms).
 func AggregatorByName(name string) (Aggregator, error) {
 	switch name {
 	case "sum":
@@ -100,9 +135,14 @@ func AggregatorByName(name string) (Aggregator, error) {
 		return Max, nil
 	case "ae":
 		return nil, nil
-	default:
-		return nil, fmt.Errorf("unknown aggregation %q: want max, sum or ae", name)
 	}
+	registryMu.RLock()
+	a, ok := registry[name]
+	registryMu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("unknown aggregation %q: want max, sum, ae or a name registered with aae.RegisterAggregator", name)
+	}
+	return a, nil
 }
 
 // Config holds a model's sizes; [FromScope] reads it from the store's hyperparameters.

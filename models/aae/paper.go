@@ -2,6 +2,7 @@ package aae
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/sparselab/sparselab/models/params"
@@ -51,6 +52,8 @@ func DisplayName(aggregation string) string {
 
 // ModelStore returns a new store holding base's hyperparameters with the dataset and
 // aggregation replaced and c set to the paper's value for the dataset, ready for [LoadWeights].
+// A run folder set in base (ParamRunDir) becomes the parent of one folder per model,
+// <run_dir>/aae-<dataset>-<aggregation>, so that the models never share checkpoints.
 func ModelStore(base *model.Store, dataset, aggregation string) (*model.Store, error) {
 	store, err := params.NewStore(Specs()...)
 	if err != nil {
@@ -71,6 +74,11 @@ func ModelStore(base *model.Store, dataset, aggregation string) (*model.Store, e
 	}
 	if err := params.Set(store, ParamAggregation, aggregation); err != nil {
 		return nil, err
+	}
+	if dir := params.MustGet[string](store, ParamRunDir); dir != "" {
+		if err := params.Set(store, ParamRunDir, filepath.Join(dir, fmt.Sprintf("aae-%s-%s", dataset, aggregation))); err != nil {
+			return nil, err
+		}
 	}
 	// c is the paper's for the dataset (8 for MNIST, 32 for Fashion-MNIST).
 	if err := params.Set(store, ParamChannels, "0"); err != nil {

@@ -76,7 +76,7 @@ func Specs() []params.Spec {
 		params.Spec{Name: ParamSRFactor, Default: SRFactor, Help: "super-resolution: subsampling factor (the paper: 2)"},
 		params.Spec{Name: ParamSRSigma, Default: SRSigma, Help: "super-resolution: σ of the Gaussian blur in pixels (the paper: 0.7)"},
 		params.Spec{Name: ParamSRNoise, Default: 0.0, Help: "super-resolution: standard deviation of Gaussian noise added to the measurements, images in [0,1] (the paper: 0, noise-free; seeded by --seed)"},
-		params.Spec{Name: ParamRunDir, Default: "", Help: "folder for checkpoints (default: $SPARSELAB_RUNS or ~/.cache/sparselab/runs, /aae-<dataset>-<aggregation>)"},
+		params.Spec{Name: ParamRunDir, Default: "", Help: "folder for checkpoints (default: $SPARSELAB_RUNS or ~/.cache/sparselab/runs, /aae-<dataset>-<aggregation>); commands over several models (superres, notebook 01) use <run_dir>/aae-<dataset>-<aggregation>"},
 	)
 }
 

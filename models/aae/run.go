@@ -101,16 +101,20 @@ func Train(ctx context.Context, b compute.Backend, store *model.Store, command s
 	if err := seedInit(store); err != nil {
 		return nil, err
 	}
-	if err := startFromShipped(store, rep.Last); err != nil {
-		return nil, err
-	}
 	meta := map[string]any{
 		"paper": "000", "command": command, "backend": b.Name(),
 		"dataset": params.MustGet[string](store, ParamDataset), "aggregation": params.MustGet[string](store, ParamAggregation),
-		"channels": params.MustGet[int](store, ParamChannels), "seed": params.MustGet[int](store, params.ParamSeed),
+		"channels": params.MustGet[int](store, ParamChannels), "blocks": params.MustGet[int](store, ParamBlocks),
+		"block_size": params.MustGet[int](store, ParamBlockSize), "seed": params.MustGet[int](store, params.ParamSeed),
 		"train_images": splits.Train.N, "batch_size": params.MustGet[int](store, params.ParamBatchSize),
 		"learning_rate":    params.MustGet[float64](store, params.ParamLearningRate),
 		"latent_batchnorm": params.MustGet[bool](store, ParamLatentBatchNorm),
+	}
+	if err := checkResume(rep.Last, meta); err != nil {
+		return nil, err
+	}
+	if err := startFromShipped(store, rep.Last, splits.Train.N); err != nil {
+		return nil, err
 	}
 	t0 := time.Now()
 	var saveErr error
@@ -228,11 +232,50 @@ func seedInit(store *model.Store) error {
 	return nil
 }
 
+// resumeKeys are the recorded settings a run must keep to resume a checkpoint: the model (its
+// sizes), the data (seed, and through the subset and validation fraction the number of training
+// images) and the batch size. The learning rate may change between runs (a step decay).
+var resumeKeys = []string{ParamDataset, ParamAggregation, ParamChannels, ParamBlocks, ParamBlockSize,
+	ParamLatentBatchNorm, params.ParamSeed, "train_images", params.ParamBatchSize}
+
+// checkResume returns an error if the run folder's checkpoint lastCkpt (if any) was made with
+// other settings than meta records for this run: resuming it would silently go on with another
+// model or another data split. Settings the checkpoint does not record are not checked.
+func checkResume(lastCkpt string, meta map[string]any) error {
+	if _, err := os.Stat(lastCkpt); err != nil {
+		return nil
+	}
+	c, err := training.ReadCheckpoint(lastCkpt)
+	if err != nil {
+		return fmt.Errorf("aae: resuming the run folder's checkpoint: %w (remove it, or pass another --%s, to start a new run)", err, ParamRunDir)
+	}
+	for _, key := range resumeKeys {
+		got, ok := c.Header.Meta[key]
+		if !ok {
+			continue
+		}
+		if fmt.Sprint(got) != fmt.Sprint(meta[key]) {
+			was, now := fmt.Sprintf("--%s %v", key, got), fmt.Sprint(meta[key])
+			if key == "train_images" {
+				was = fmt.Sprintf("%v training images (--%s, --%s)", got, ParamSubset, ParamValFraction)
+			}
+			return fmt.Errorf("aae: the run in %s was trained with %s, this one asks for %s: "+
+				"resume it with the same value, or pass another --%s (or remove that folder) to start a new run",
+				filepath.Dir(lastCkpt), was, now, ParamRunDir)
+		}
+	}
+	return nil
+}
+
 // startFromShipped loads the shipped weights (and their global step and training history) into
 // store when ParamFromShipped is set, the run folder has no checkpoint to resume, and weights
-// for the store's dataset and aggregation are shipped with the same sizes. Training then
-// continues the shipped model across machines and sessions (with fresh Adam moments).
-func startFromShipped(store *model.Store, lastCkpt string) error {
+// for the store's dataset and aggregation are shipped with the same sizes (c, the latent blocks
+// and their size, the latent batch normalisation); otherwise training starts from scratch.
+// Training then continues the shipped model across machines and sessions (with fresh Adam
+// moments). It returns an error, rather than train nothing or validate on training images, when
+// the shipped weights are already at or past ParamSteps, or were trained on another split of
+// the data (another seed or number of training images, trainImages) than the run asks for.
+func startFromShipped(store *model.Store, lastCkpt string, trainImages int) error {
 	if !params.MustGet[bool](store, ParamFromShipped) {
 		return nil
 	}
@@ -247,13 +290,34 @@ func startFromShipped(store *model.Store, lastCkpt string) error {
 	if ch, ok := c.Header.Meta["channels"].(float64); !ok || int(ch) != params.MustGet[int](store, ParamChannels) {
 		return nil // other sizes than the shipped model's
 	}
+	if CheckWeights(c, store) != nil {
+		return nil // other latent sizes than the shipped model's
+	}
 	if params.MustGet[bool](store, ParamLatentBatchNorm) != hasLatentBatchNorm(c) {
 		return nil // another architecture than the shipped model's
+	}
+	scratch := fmt.Sprintf("pass --%s=false to train from scratch", ParamFromShipped)
+	for key, want := range map[string]int{params.ParamSeed: params.MustGet[int](store, params.ParamSeed), "train_images": trainImages} {
+		if got, ok := c.Header.Meta[key].(float64); ok && int(got) != want {
+			what := fmt.Sprintf("--%s %d", key, int(got))
+			if key == "train_images" {
+				what = fmt.Sprintf("%d training images (--%s, --%s give %d)", int(got), ParamSubset, ParamValFraction, want)
+			}
+			return fmt.Errorf("aae: the shipped %s %s weights were trained with %s; continuing them on another split would "+
+				"validate on images they trained on: %s, or use the shipped split", ds, DisplayName(agg), what, scratch)
+		}
+	}
+	step, ok := c.Header.Meta["global_step"].(float64)
+	if steps := params.MustGet[int](store, params.ParamSteps); ok && steps > 0 && int(step) >= steps {
+		perStep := float64(params.MustGet[int](store, params.ParamBatchSize)) / float64(trainImages) // epochs per step
+		return fmt.Errorf("aae: the shipped %s %s weights are at step %d (%.0f epochs), at or past --%s %d, so nothing would be trained: "+
+			"--%s counts the shipped steps too, so pass a larger one (e.g. --%s %d for 100 more epochs), or %s",
+			ds, DisplayName(agg), int(step), step*perStep, params.ParamSteps, steps,
+			params.ParamSteps, params.ParamSteps, int(step)+int(math.Round(100/perStep)), scratch)
 	}
 	if err := c.Apply(store); err != nil {
 		return err
 	}
-	step, ok := c.Header.Meta["global_step"].(float64)
 	if ok && step > 0 {
 		v := optimizer.GetGlobalStepVar(store)
 		if err := v.SetValue(tensors.FromScalar(int64(step))); err != nil {

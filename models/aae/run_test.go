@@ -68,11 +68,14 @@ func TestStartFromShipped(t *testing.T) {
 		if err := params.Set(store, ParamFromShipped, map[bool]string{true: "true", false: "false"}[from]); err != nil {
 			t.Fatal(err)
 		}
+		if err := params.Set(store, params.ParamSteps, "400000"); err != nil { // past the shipped 315,000
+			t.Fatal(err)
+		}
 		if err := Resolve(store); err != nil {
 			t.Fatal(err)
 		}
 		last := filepath.Join(t.TempDir(), "last.ckpt")
-		if err := startFromShipped(store, last); err != nil {
+		if err := startFromShipped(store, last, 24000); err != nil {
 			t.Fatal(err)
 		}
 		step := optimizer.GetGlobalStep(store)
@@ -88,6 +91,89 @@ func TestStartFromShipped(t *testing.T) {
 			}
 		} else if step != 0 || histErr == nil {
 			t.Errorf("from scratch: global step %d, history error %v; want 0 and no history", step, histErr)
+		}
+	}
+}
+
+// TestStartFromShippedRefuses: continuing the shipped weights must not silently train nothing
+// (--steps at or below their step), validate on images they trained on (another seed or split),
+// or load them into a model of other sizes (that run starts from scratch instead).
+func TestStartFromShippedRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		flags       map[string]string
+		trainImages int
+		want        string // "" : no error
+		fromScratch bool
+	}{
+		{flags: map[string]string{}, trainImages: 24000, want: "--steps counts the shipped steps too"},
+		{flags: map[string]string{params.ParamSteps: "315000"}, trainImages: 24000, want: "at or past --steps 315000"},
+		{flags: map[string]string{params.ParamSteps: "400000", params.ParamSeed: "3"}, trainImages: 24000, want: "--from_shipped=false"},
+		{flags: map[string]string{params.ParamSteps: "400000"}, trainImages: 12000, want: "24000 training images"},
+		{flags: map[string]string{params.ParamSteps: "400000", ParamBlocks: "10"}, trainImages: 24000, fromScratch: true},
+		{flags: map[string]string{params.ParamSteps: "400000", ParamBlockSize: "5"}, trainImages: 24000, fromScratch: true},
+		{flags: map[string]string{params.ParamSteps: "400000"}, trainImages: 24000},
+	} {
+		store, err := params.NewStore(Specs()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range tc.flags {
+			if err := params.Set(store, k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := Resolve(store); err != nil {
+			t.Fatal(err)
+		}
+		err = startFromShipped(store, filepath.Join(t.TempDir(), "last.ckpt"), tc.trainImages)
+		step := optimizer.GetGlobalStep(store)
+		switch {
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v, %d training images: error %v, want one containing %q", tc.flags, tc.trainImages, err, tc.want)
+		case tc.want == "" && err != nil:
+			t.Errorf("%v: %v", tc.flags, err)
+		case tc.want == "" && tc.fromScratch != (step == 0):
+			t.Errorf("%v: global step %d after the start, want from scratch %v", tc.flags, step, tc.fromScratch)
+		}
+	}
+}
+
+// TestCheckResume: a run folder's checkpoint is only resumed with the settings it was made with
+// (the learning rate may change).
+func TestCheckResume(t *testing.T) {
+	dir := t.TempDir()
+	last := filepath.Join(dir, "last.ckpt")
+	meta := map[string]any{ParamDataset: "mnist", ParamAggregation: "max", ParamChannels: 8, ParamBlocks: 20,
+		ParamBlockSize: 10, ParamLatentBatchNorm: false, params.ParamSeed: 0, "train_images": 24000,
+		params.ParamBatchSize: 64, params.ParamLearningRate: 1e-4}
+	if err := checkResume(last, meta); err != nil {
+		t.Fatalf("no checkpoint yet: %v", err)
+	}
+	store := model.NewStore()
+	store.RootScope().VariableWithValue("w", []float32{1, 2})
+	if err := training.SaveCheckpoint(store, last, meta); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		key  string
+		v    any
+		want string
+	}{
+		{params.ParamLearningRate, 3e-5, ""},
+		{params.ParamSeed, 1, "--seed 0, this one asks for 1"},
+		{"train_images", 12000, "--subset"},
+		{ParamLatentBatchNorm, true, "--latent_batchnorm"},
+		{ParamChannels, 16, "--channels"},
+		{ParamAggregation, "sum", "--run_dir"},
+	} {
+		m := map[string]any{}
+		for k, v := range meta {
+			m[k] = v
+		}
+		m[tc.key] = tc.v
+		err := checkResume(last, m)
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s = %v: error %v, want one containing %q", tc.key, tc.v, err, tc.want)
 		}
 	}
 }
@@ -170,7 +256,7 @@ func TestLatentBatchNorm(t *testing.T) {
 	if err := Resolve(ps); err != nil {
 		t.Fatal(err)
 	}
-	if err := startFromShipped(ps, filepath.Join(t.TempDir(), "last.ckpt")); err != nil {
+	if err := startFromShipped(ps, filepath.Join(t.TempDir(), "last.ckpt"), 24000); err != nil {
 		t.Fatal(err)
 	}
 	if step := optimizer.GetGlobalStep(ps); step != 0 {

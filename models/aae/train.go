@@ -5,37 +5,23 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/sparselab/sparselab/models/autoenc"
+	"github.com/sparselab/sparselab/models/params"
 )
 
-// Training hyperparameters (reference code: Adam, learning rate 1e-4, batch 64, MSE only).
+// Training defaults (reference code: Adam, learning rate 1e-4, batch 64, MSE only); the flags are
+// params.ParamLearningRate and params.ParamBatchSize.
 const (
-	// ParamLearningRate is Adam's learning rate. Default 1e-4.
-	ParamLearningRate = "learning_rate"
-	// ParamBatchSize is the training batch size. Default 64.
-	ParamBatchSize = "batch_size"
-
 	DefaultLearningRate = 1e-4
 	DefaultBatchSize    = 64
-	// AdamEpsilon is PyTorch's default (GoMLX's is 1e-7).
-	AdamEpsilon = 1e-8
 )
 
-// ModelFn is the training model function: it reconstructs the batch x [B,28,28,1] and adds the
-// MSE loss (no labels needed).
-func ModelFn(scope *model.Scope, x *graph.Node) *graph.Node {
-	recon := New(scope, x).Done()
-	train.AddMainLoss(autoenc.MSE(x, recon))
-	return recon
-}
-
-// NewTrainer returns a GoMLX trainer of the model configured in store's hyperparameters, with
-// Adam (PyTorch's epsilon) at ParamLearningRate. Batches carry the images as their only input.
+// NewTrainer returns the trainer [Train] uses (through [autoenc.Autoencoder.Train]) for the model
+// configured in store's hyperparameters: Adam with PyTorch's ε at params.ParamLearningRate on the
+// MSE. Batches carry the images as their only input. The benchmark times its steps.
 func NewTrainer(b compute.Backend, store *model.Store) *train.Trainer {
-	lr := model.GetParamOr(store.RootScope(), ParamLearningRate, DefaultLearningRate)
-	opt := optimizer.Adam().LearningRate(lr).Epsilon(AdamEpsilon).Done()
-	return train.NewTrainer(b, store, ModelFn, nil, opt, nil, nil)
+	lr := model.GetParamOr(store.RootScope(), params.ParamLearningRate, DefaultLearningRate)
+	return autoenc.NewTrainer(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node { return New(scope, x).Done() }, lr)
 }
 
 // ForwardMACs returns the multiply-accumulates of one image's forward pass (convolutions and

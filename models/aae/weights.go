@@ -41,27 +41,72 @@ func Shipped(dataset, aggregation string) (*training.Checkpoint, error) {
 //
 // The latent batch normalisation ([ParamLatentBatchNorm]) follows the weights: it is switched on
 // when they hold its running statistics, off when they do not.
+//
+// Weights made for another model than the store's (the dataset, aggregation, c or latent sizes
+// they record differ) are refused with an error naming both, before anything is loaded.
 func LoadWeights(store *model.Store, path string) (*training.Checkpoint, error) {
 	var c *training.Checkpoint
 	var err error
 	if path != "" {
-		if c, err = training.LoadCheckpoint(store, path); err != nil {
-			return nil, err
-		}
+		c, err = training.ReadCheckpoint(path)
 	} else {
 		if err := Resolve(store); err != nil {
 			return nil, err
 		}
 		c, err = Shipped(model.GetParamOr(store.RootScope(), ParamDataset, "mnist"), model.GetParamOr(store.RootScope(), ParamAggregation, DefaultAggregation))
-		if err != nil {
-			return nil, err
-		}
-		if err := c.Apply(store); err != nil {
-			return nil, err
-		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckWeights(c, store); err != nil {
+		return nil, err
+	}
+	if err := c.Apply(store); err != nil {
+		return nil, err
 	}
 	store.RootScope().SetParam(ParamLatentBatchNorm, hasLatentBatchNorm(c))
 	return c, nil
+}
+
+// CheckWeights returns an error if a checkpoint records another model than the one store
+// configures: another dataset, aggregation, c (ParamChannels), number of latent blocks or block
+// size. What the checkpoint does not record, or the store does not set (c = 0: the dataset's,
+// not yet resolved), is not checked; the blocks and block size of a checkpoint made by [Train]
+// default to [DefaultBlocks] and [DefaultBlockSize] (it records them since 2026-12-06; every model
+// sparselab ships was trained with them).
+func CheckWeights(c *training.Checkpoint, store *model.Store) error {
+	str := func(key string) string {
+		v, _ := store.GetParam(key)
+		s, _ := v.(string)
+		return s
+	}
+	what := strings.TrimSpace(fmt.Sprintf("%s %s", str(ParamDataset), DisplayName(str(ParamAggregation))))
+	for _, key := range []string{ParamDataset, ParamAggregation} {
+		if got, ok := c.Header.Meta[key].(string); ok && str(key) != "" && got != str(key) {
+			return fmt.Errorf("weights %s are for %s %q, not the %s asked for: pass the --%s of the weights, or other --weights",
+				c.Path, key, got, what, key)
+		}
+	}
+	for _, key := range []string{ParamChannels, ParamBlocks, ParamBlockSize} {
+		got, ok := c.Header.Meta[key].(float64)
+		switch {
+		case !ok && c.Header.Meta["paper"] != "000":
+			continue // not made by this package's training: nothing to default to
+		case !ok && key == ParamBlocks:
+			got = DefaultBlocks
+		case !ok && key == ParamBlockSize:
+			got = DefaultBlockSize
+		case !ok:
+			continue
+		}
+		v, _ := store.GetParam(key)
+		want, isInt := v.(int)
+		if isInt && want > 0 && int(got) != want {
+			return fmt.Errorf("weights %s were trained with --%s %d, the %s asked for has %d: pass --%s %d, or other --weights",
+				c.Path, key, int(got), what, want, key, int(got))
+		}
+	}
+	return nil
 }
 
 // hasLatentBatchNorm reports whether a checkpoint holds the latent batch normalisation's state.

@@ -1,6 +1,7 @@
 package aae
 
 import (
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -119,5 +120,50 @@ func TestExport(t *testing.T) {
 	}
 	if _, err := Export(store, to, false); err == nil || !strings.Contains(err.Error(), "train first") {
 		t.Errorf("export without a run: %v", err)
+	}
+}
+
+// TestCheckWeights: weights recorded for another model than the one asked for are refused before
+// anything is loaded, with an error naming the flag to change.
+func TestCheckWeights(t *testing.T) {
+	raw, err := fs.ReadFile(shipped, "weights/"+ShippedName("mnist", "max"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "mnist-max.ckpt")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		flags map[string]string
+		want  string // "": loads
+	}{
+		{map[string]string{}, ""},
+		{map[string]string{ParamAggregation: "sum"}, `aggregation "max"`},
+		{map[string]string{ParamDataset: "fashion-mnist"}, `dataset "mnist"`},
+		{map[string]string{ParamChannels: "16"}, "--channels 8"},
+		{map[string]string{ParamBlocks: "10"}, "--blocks 20"},
+		{map[string]string{ParamBlockSize: "5"}, "--block_size 10"},
+	} {
+		store, err := params.NewStore(Specs()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.SetParam(ParamAggregation, "max")
+		for k, v := range tc.flags {
+			if err := params.Set(store, k, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := Resolve(store); err != nil {
+			t.Fatal(err)
+		}
+		_, err = LoadWeights(store, path)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v: %v", tc.flags, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v: error %v, want one containing %q", tc.flags, err, tc.want)
+		}
 	}
 }

@@ -55,6 +55,21 @@ func MSE(x, recon *graph.Node) *graph.Node {
 	return graph.ReduceAllMean(graph.Square(graph.Sub(recon, x)))
 }
 
+// AdamEpsilon is Adam's ε, PyTorch's default (GoMLX's is 1e-7).
+const AdamEpsilon = 1e-8
+
+// NewTrainer returns the GoMLX trainer [Autoencoder.Train] uses: Adam (ε = [AdamEpsilon]) at
+// learning rate lr on the mean squared error between the batch's images x and fn's reconstruction.
+// Batches carry the images as their only input.
+func NewTrainer(b compute.Backend, store *model.Store, fn func(scope *model.Scope, x *graph.Node) *graph.Node, lr float64) *train.Trainer {
+	opt := optimizer.Adam().LearningRate(lr).Epsilon(AdamEpsilon).Done()
+	return train.NewTrainer(b, store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+		recon := fn(scope, x)
+		train.AddMainLoss(MSE(x, recon))
+		return recon
+	}, nil, opt, nil, nil)
+}
+
 // Train runs Adam on the mean squared error over batches of images drawn epoch after epoch in a
 // seeded order; a run that resumes a checkpoint goes on with the batches the uninterrupted run
 // would have drawn from its global step on. It returns the per-step losses and validations.
@@ -66,13 +81,7 @@ func (a *Autoencoder) Train(images *datasets.Images, s Settings) (*training.Resu
 		s.LearningRate = 1e-3
 	}
 	if a.trainer == nil {
-		opt := optimizer.Adam().LearningRate(s.LearningRate).Epsilon(1e-8).Done()
-		fn := a.Fn
-		a.trainer = train.NewTrainer(a.Backend, a.Store, func(scope *model.Scope, x *graph.Node) *graph.Node {
-			recon := fn(scope, x)
-			train.AddMainLoss(MSE(x, recon))
-			return recon
-		}, nil, opt, nil, nil)
+		a.trainer = NewTrainer(a.Backend, a.Store, a.Fn, s.LearningRate)
 	}
 	it, err := images.NewIterator(datasets.IteratorOptions{BatchSize: s.BatchSize, Seed: s.Seed, DropLast: true, Loop: true})
 	if err != nil {

@@ -268,8 +268,10 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 		res.EndStep = step
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			msg := "no checkpoint was written by this run"
-			if res.Checkpoint != "" || start > 0 {
+			if _, err := os.Stat(s.CheckpointPath); err == nil && s.CheckpointPath != "" {
 				msg = fmt.Sprintf("the last good checkpoint is kept at %s", s.CheckpointPath)
+			} else if start > 0 {
+				msg = fmt.Sprintf("no checkpoint was written by this run, and the weights it started from (step %d) are unchanged", start)
 			}
 			return res, fmt.Errorf("training stopped at step %d: loss is %v (%w); %s — lower the learning rate or check the data",
 				step, loss, ErrNonFinite, msg)

@@ -182,6 +182,21 @@ func TestRunStopsOnNonFiniteLossKeepingCheckpoint(t *testing.T) {
 	if string(before) != string(after) {
 		t.Error("the checkpoint changed after a NaN step")
 	}
+
+	// Weights loaded elsewhere (e.g. shipped ones, global step 7) and no checkpoint yet: the error
+	// must not point to a checkpoint that does not exist.
+	tr2 := newTrainer(t, 0.05)
+	if err := optimizer.GetGlobalStepVar(tr2.Store()).SetValue(tensors.FromScalar(int64(7))); err != nil {
+		t.Fatal(err)
+	}
+	fresh := filepath.Join(t.TempDir(), "none.ckpt")
+	_, err = Run(tr2, next, Settings{Steps: 50, CheckpointPath: fresh})
+	if !errors.Is(err, ErrNonFinite) || strings.Contains(err.Error(), "last good checkpoint") || !strings.Contains(err.Error(), "started from (step 7) are unchanged") {
+		t.Fatalf("NaN with no checkpoint on disk: got %v, want an error saying the starting weights are unchanged", err)
+	}
+	if _, err := os.Stat(fresh); err == nil {
+		t.Errorf("a checkpoint %s was written by a run that only saw NaN losses", fresh)
+	}
 }
 
 func TestCheckpointCorruptionIsReported(t *testing.T) {

@@ -1,0 +1,63 @@
+package aae_test
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sparselab/sparselab/models/aae"
+	"github.com/sparselab/sparselab/models/backend"
+)
+
+// meanAgg is another σ of eq. 2: the pixelwise mean of the atoms.
+type meanAgg struct{}
+
+func (meanAgg) Name() string                            { return "mean" }
+func (meanAgg) Aggregate(atoms *graph.Node) *graph.Node { return graph.ReduceMean(atoms, 1) }
+
+// ExampleRegisterAggregator plugs in an aggregation of one's own: once registered, its name works
+// wherever "sum" and "max" do (the --aggregation flag, training, evaluation, PGD projectors).
+func ExampleRegisterAggregator() {
+	if err := aae.RegisterAggregator(meanAgg{}); err != nil {
+		panic(err)
+	}
+	b, _, err := backend.New("go")
+	if err != nil {
+		panic(err)
+	}
+	store := model.NewStore()
+	store.SetParam(aae.ParamAggregation, "mean")
+	exec, err := model.NewExec(b, store, func(scope *model.Scope, x *graph.Node) []*graph.Node {
+		xHat, atoms := aae.New(scope, x).DoneWithAtoms()
+		return []*graph.Node{xHat, atoms}
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer exec.Finalize()
+	x := tensors.FromShape(shapes.Make(dtypes.Float32, 1, aae.ImageSize, aae.ImageSize, 1))
+	out, err := exec.Call(x)
+	if err != nil {
+		panic(err)
+	}
+	xHat, atoms := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+	const px = aae.ImageSize * aae.ImageSize
+	worst := 0.0
+	for p := range px {
+		mean := 0.0
+		for k := range aae.DefaultBlocks {
+			mean += float64(atoms[k*px+p]) / aae.DefaultBlocks
+		}
+		worst = math.Max(worst, math.Abs(mean-float64(xHat[p])))
+	}
+	fmt.Printf("output %v, the mean of its %d atoms: %v\n", out[0].Shape().Dimensions, aae.DefaultBlocks, worst < 1e-6)
+	_, err = aae.AggregatorByName("median")
+	fmt.Println(err)
+	// Output:
+	// output [1 28 28 1], the mean of its 20 atoms: true
+	// unknown aggregation "median": want max, sum, ae or a name registered with aae.RegisterAggregator
+}
