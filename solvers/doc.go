@@ -40,7 +40,7 @@
 // border) — the baselines that paper 000's super-resolution results are compared with. On MNIST
 // test images 0–599, y = A·x with A = S·F (×2, σ = 0.7), the noise-free baselines measure
 // 16.40 ± 1.19 dB (bilinear) and 17.01 ± 1.23 dB (bicubic), mean ± population standard deviation
-// of the per-image PSNR (TestBaselinesOnMNIST; papers.md quotes about 16.4 and 17.0 dB).
+// of the per-image PSNR (TestBaselinesOnMNIST; the authors' reference code gives about 16.4 and 17.0 dB).
 //
 // Reference: A. Joundi, Y. Traonmilin, A. Newson, "Max-sparsity atomic autoencoders with
 // application to inverse problems" (SSVM 2025), section 4; the authors' code (GRETSI-2025

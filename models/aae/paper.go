@@ -31,7 +31,7 @@ var PaperTable2 = map[string]map[string]PaperValue{
 }
 
 // ReferenceActivatedAtoms are the mean activated atoms per image measured on the authors'
-// released MNIST checkpoints (papers.md): with atoms clipped to [0,1] and raw.
+// released MNIST checkpoints with their code: with atoms clipped to [0,1] and raw.
 var ReferenceActivatedAtoms = map[string]map[AtomNorm]float64{
 	"sum": {NormClipped: 17.0, NormRaw: 17.3},
 	"max": {NormClipped: 12.6, NormRaw: 17.2},
