@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -33,7 +34,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
 	}
-	fs := newFlagSet("aae "+sub, "aae train|eval|atoms|decompose|traverse|superres|export|info [flags]  (flags have the notebook's names)", stderr)
+	fs := newFlagSet("aae "+sub, "aae train|eval|atoms|decompose|traverse|superres|export|snapshot|info [flags]  (flags have the notebook's names)", stderr)
 	store, err := paramFlags(fs, aae.Specs()...)
 	if err != nil {
 		return err
@@ -41,7 +42,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	backendName := fs.String("backend", "", "GoMLX backend (default: $GOMLX_BACKEND or the best available)")
 	weights := fs.String("weights", "", "eval, atoms, decompose, traverse, superres, info: the weights to use: a checkpoint's path, \"run\" for the run folder's best.ckpt, or empty for the shipped weights (superres: a path replaces the shipped weights of the model it was trained as)")
 	asJSON := fs.Bool("json", false, "eval: print the result as JSON")
-	exportTo := fs.String("to", "models/aae/weights", "export: folder receiving <dataset>-<aggregation>.ckpt")
+	exportTo := fs.String("to", "models/aae/weights", "export: folder receiving <dataset>-<aggregation>.ckpt; snapshot: folder receiving the run's last.ckpt and its history (required)")
 	force := fs.Bool("force", false, "export: replace the weights in --to even if they recorded a higher validation PSNR than the run's best")
 	images := fs.String("images", "0,1,2", "decompose: comma-separated test image indices (relative to --test_offset)")
 	block := fs.Int("block", 0, "traverse: latent block")
@@ -50,13 +51,13 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	rawNorm := fs.Bool("raw", false, "decompose, atoms (figure): atom norms without clipping atoms to [0,1]")
 	outDir := fs.String("out", "out/aae", "atoms, decompose, traverse, superres: folder for the PNG figures")
 	switch sub {
-	case "train", "eval", "export", "info", "superres", "decompose", "traverse", "atoms":
+	case "train", "eval", "export", "snapshot", "info", "superres", "decompose", "traverse", "atoms":
 	case "", "-h", "--help", "-help":
 		fs.Usage()
 		return errUsage
 	default:
 		fs.Usage()
-		return fmt.Errorf("unknown aae sub-command %q: want train, eval, atoms, decompose, traverse, superres, export or info", sub)
+		return fmt.Errorf("unknown aae sub-command %q: want train, eval, atoms, decompose, traverse, superres, export, snapshot or info", sub)
 	}
 	if err := parse(fs, args); err != nil {
 		return err
@@ -70,6 +71,18 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	switch sub {
+	case "snapshot":
+		given := false
+		fs.Visit(func(f *flag.Flag) { given = given || f.Name == "to" })
+		if !given {
+			return fmt.Errorf("snapshot: give the folder to copy the run to with --to (it is the --run_dir that resumes it elsewhere)")
+		}
+		src, dst := filepath.Join(aae.RunDir(store), "last.ckpt"), filepath.Join(*exportTo, "last.ckpt")
+		if err := training.CopyRun(src, dst, aae.ShippedHistoryLosses); err != nil {
+			return fmt.Errorf("snapshot: %w (train first, or name the run with --run_dir)", err)
+		}
+		fmt.Fprintf(stdout, "copied %s (optimizer state included) and its history to %s: `aae train --run_dir %s` with the run's flags resumes it\n", src, dst, *exportTo)
+		return nil
 	case "export":
 		rep, err := aae.Export(store, *exportTo, *force)
 		if err != nil {

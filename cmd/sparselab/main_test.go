@@ -68,6 +68,8 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 			"pass --from_shipped=false to train from scratch"},
 		{[]string{"aae", "eval", "--aggregation", "sum", "--weights", maxWeights, "--test_count", "2", "--backend", "go"}, 1,
 			`are for aggregation "max", not the mnist SUM-AAE asked for`},
+		{[]string{"aae", "snapshot", "--run_dir", empty}, 1, "snapshot: give the folder to copy the run to with --to"},
+		{[]string{"aae", "snapshot", "--run_dir", empty, "--to", filepath.Join(empty, "copy")}, 1, "last.ckpt does not exist"},
 		{[]string{"aae", "info", "--weights", "main.go"}, 1, "not a sparselab checkpoint"},
 		{[]string{"aae", "info", "--weights", "/nonexistent.ckpt"}, 1, "/nonexistent.ckpt does not exist"},
 		{[]string{"bench", "--backends", "go,tpu"}, 1, `--backends: unknown backend "tpu"`},

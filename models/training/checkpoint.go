@@ -291,3 +291,33 @@ func ExportWeights(src, dst string, meta map[string]any) error {
 	}
 	return SaveCheckpoint(store, dst, m)
 }
+
+// CopyRun copies a run's resumable checkpoint src (weights, optimizer state, global step) and its
+// training history to dst and dst's history path, atomically each, so that the run can go on
+// from dst on another machine: a run folder holding them resumes as if it were the original. The
+// checkpoint is verified before it is copied; the history keeps every validation and at most
+// maxLosses loss points ([Result.Thinned]; 0 keeps them all). A run without a history copies the
+// checkpoint alone.
+func CopyRun(src, dst string, maxLosses int) error {
+	if _, err := ReadCheckpoint(src); err != nil {
+		return err
+	}
+	raw, err := os.ReadFile(src)
+	if err != nil {
+		return fmt.Errorf("copying %s: %w", src, err)
+	}
+	if err := writeFileAtomic(dst, func(w io.Writer) error { _, err := w.Write(raw); return err }); err != nil {
+		return err
+	}
+	hist, err := LoadHistory(src)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return fmt.Errorf("copying the history of %s: %w", src, err)
+	}
+	if maxLosses > 0 {
+		hist = hist.Thinned(maxLosses)
+	}
+	return hist.SaveJSON(HistoryPath(dst))
+}

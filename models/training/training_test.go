@@ -493,3 +493,37 @@ func TestPeriodicCheckpointsRecordWallTime(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyRun: a run copied with CopyRun resumes from the copy at the same step with the same
+// weights, and its history is thinned but keeps its validations.
+func TestCopyRun(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "last.ckpt")
+	evals := 0
+	eval := func() (map[string]float64, error) { evals++; return map[string]float64{"v": float64(evals)}, nil }
+	if _, err := Run(newTrainer(t, 0.05), batches(), Settings{Steps: 40, CheckpointPath: src, EvalEvery: 10, Eval: eval}); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "copy", "last.ckpt")
+	if err := CopyRun(src, dst, 5); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(src)
+	b, _ := os.ReadFile(dst)
+	if string(a) != string(b) {
+		t.Error("the copied checkpoint differs from the original")
+	}
+	hist, err := LoadHistory(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hist.Losses) > 5 || len(hist.Evals) != 4 || hist.EndStep != 40 {
+		t.Errorf("copied history: %d losses (want ≤ 5), %d validations (want 4), end step %d (want 40)", len(hist.Losses), len(hist.Evals), hist.EndStep)
+	}
+	res, err := Run(newTrainer(t, 0.05), batches(), Settings{Steps: 45, CheckpointPath: dst})
+	if err != nil || res.StartStep != 40 || res.EndStep != 45 {
+		t.Errorf("resuming the copy: %+v, %v; want steps 40→45", res, err)
+	}
+	if err := CopyRun(filepath.Join(t.TempDir(), "none.ckpt"), dst, 0); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("copying a missing run: %v, want a does-not-exist error", err)
+	}
+}
