@@ -239,32 +239,10 @@ var resumeKeys = []string{ParamDataset, ParamAggregation, ParamChannels, ParamBl
 	ParamLatentBatchNorm, params.ParamSeed, "train_images", params.ParamBatchSize}
 
 // checkResume returns an error if the run folder's checkpoint lastCkpt (if any) was made with
-// other settings than meta records for this run: resuming it would silently go on with another
-// model or another data split. Settings the checkpoint does not record are not checked.
+// other settings than meta records for this run (see [training.CheckResume]).
 func checkResume(lastCkpt string, meta map[string]any) error {
-	if _, err := os.Stat(lastCkpt); err != nil {
-		return nil
-	}
-	c, err := training.ReadCheckpoint(lastCkpt)
-	if err != nil {
-		return fmt.Errorf("aae: resuming the run folder's checkpoint: %w (remove it, or pass another --%s, to start a new run)", err, ParamRunDir)
-	}
-	for _, key := range resumeKeys {
-		got, ok := c.Header.Meta[key]
-		if !ok {
-			continue
-		}
-		if fmt.Sprint(got) != fmt.Sprint(meta[key]) {
-			was, now := fmt.Sprintf("--%s %v", key, got), fmt.Sprint(meta[key])
-			if key == "train_images" {
-				was = fmt.Sprintf("%v training images (--%s, --%s)", got, ParamSubset, ParamValFraction)
-			}
-			return fmt.Errorf("aae: the run in %s was trained with %s, this one asks for %s: "+
-				"resume it with the same value, or pass another --%s (or remove that folder) to start a new run",
-				filepath.Dir(lastCkpt), was, now, ParamRunDir)
-		}
-	}
-	return nil
+	return training.CheckResume(lastCkpt, meta, resumeKeys, map[string]string{
+		"train_images": fmt.Sprintf("training images (--%s, --%s)", ParamSubset, ParamValFraction)})
 }
 
 // startFromShipped loads the shipped weights (and their global step and training history) into

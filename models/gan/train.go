@@ -237,6 +237,10 @@ func Train(ctx context.Context, b compute.Backend, store *model.Store, command s
 		"learning_rate": lrG, "d_learning_rate": lrD, "beta1": params.MustGet[float64](store, ParamBeta1),
 		"latent": cfg.Latent, "hidden1": cfg.Hidden1, "hidden2": cfg.Hidden2,
 	}
+	if err := training.CheckResume(rep.Last, meta, []string{"seed", "train_images", "batch_size", "latent", "hidden1", "hidden2"},
+		map[string]string{"train_images": "training images"}); err != nil {
+		return nil, fmt.Errorf("gan: %w", err)
+	}
 	t0 := time.Now()
 	res, err := training.Run(trainer, next, training.Settings{
 		Steps:          params.MustGet[int](store, params.ParamSteps),

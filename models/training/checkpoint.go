@@ -321,3 +321,32 @@ func CopyRun(src, dst string, maxLosses int) error {
 	}
 	return hist.SaveJSON(HistoryPath(dst))
 }
+
+// CheckResume returns an error if the checkpoint at lastCkpt, which a run is about to resume,
+// records other values for keys than meta (this run's settings, as it will record them): going
+// on would silently mix two runs (another model, data split or batch size). A missing checkpoint,
+// or a key it does not record, passes. The error names the setting as the flag --key, or as
+// names[key] ("N <names[key]>") for recorded quantities that are not flags, and says to keep the
+// value or start a new run in another run folder.
+func CheckResume(lastCkpt string, meta map[string]any, keys []string, names map[string]string) error {
+	if _, err := os.Stat(lastCkpt); err != nil {
+		return nil
+	}
+	c, err := ReadCheckpoint(lastCkpt)
+	if err != nil {
+		return fmt.Errorf("resuming the run folder's checkpoint: %w (remove it, or pass another --run_dir, to start a new run)", err)
+	}
+	for _, key := range keys {
+		got, ok := c.Header.Meta[key]
+		if !ok || fmt.Sprint(got) == fmt.Sprint(meta[key]) {
+			continue
+		}
+		was, now := fmt.Sprintf("--%s %v", key, got), fmt.Sprint(meta[key])
+		if name, ok := names[key]; ok {
+			was, now = fmt.Sprintf("%v %s", got, name), fmt.Sprintf("%v", meta[key])
+		}
+		return fmt.Errorf("the run in %s was trained with %s, this one asks for %s: resume it with the same value, "+
+			"or pass another --run_dir (or remove that folder) to start a new run", filepath.Dir(lastCkpt), was, now)
+	}
+	return nil
+}

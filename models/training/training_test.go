@@ -527,3 +527,35 @@ func TestCopyRun(t *testing.T) {
 		t.Errorf("copying a missing run: %v, want a does-not-exist error", err)
 	}
 }
+
+// TestCheckResume: a checkpoint is resumed only with the settings it records for the given keys.
+func TestCheckResume(t *testing.T) {
+	last := filepath.Join(t.TempDir(), "last.ckpt")
+	meta := map[string]any{"seed": 0, "train_images": 24000, "learning_rate": 1e-4}
+	keys, names := []string{"seed", "train_images"}, map[string]string{"train_images": "training images"}
+	if err := CheckResume(last, meta, keys, names); err != nil {
+		t.Fatalf("no checkpoint yet: %v", err)
+	}
+	if _, err := Run(newTrainer(t, 0.05), batches(), Settings{Steps: 2, CheckpointPath: last, Meta: meta}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		key  string
+		v    any
+		want string
+	}{
+		{"learning_rate", 3e-5, ""}, // not a key: may change
+		{"seed", 2, "trained with --seed 0, this one asks for 2"},
+		{"train_images", 100, "trained with 24000 training images, this one asks for 100"},
+	} {
+		m := map[string]any{}
+		for k, v := range meta {
+			m[k] = v
+		}
+		m[tc.key] = tc.v
+		err := CheckResume(last, m, keys, names)
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s = %v: %v, want %q", tc.key, tc.v, err, tc.want)
+		}
+	}
+}
