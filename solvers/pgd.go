@@ -112,7 +112,7 @@ type PGDSettings struct {
 	// Steps are the candidates of BestResidualStep in the order tried; nil means DefaultSteps.
 	Steps []float64
 	// Tolerance: an image stops iterating once ‖A·x_k − y‖₂ ≤ Tolerance; 0 means
-	// DefaultTolerance (1e-5), a negative value never stops early.
+	// DefaultTolerance (1e-5), a negative value never stops early (NaN is refused).
 	Tolerance float64
 	// Init is x_0, [B, InShape...] flat; nil means zeros.
 	Init []float32
@@ -300,12 +300,29 @@ func (p *PGD) Solve(y []float32, proj Projector, s *PGDSettings) (*PGDResult, er
 	if set.Peak == 0 {
 		set.Peak = 1
 	}
+	if math.IsNaN(set.Tolerance) || math.IsInf(set.Tolerance, 1) {
+		return nil, fmt.Errorf("solvers.PGD: Tolerance %v: give a finite number (0: the default %g; negative: never stop early)", set.Tolerance, DefaultTolerance)
+	}
+	if !(set.Peak > 0) || math.IsInf(set.Peak, 0) {
+		return nil, fmt.Errorf("solvers.PGD: Peak %v must be positive and finite (1 for images in [0, 1])", set.Peak)
+	}
 	for _, v := range []struct {
 		name string
 		data []float32
 	}{{"Init", set.Init}, {"Truth", set.Truth}} {
 		if v.data != nil && len(v.data) != bs*n {
 			return nil, fmt.Errorf("solvers.PGD: %s has %d values, want %d (%d arrays of shape %v)", v.name, len(v.data), bs*n, bs, in)
+		}
+	}
+	for _, v := range []struct {
+		name string
+		data []float32
+		size int
+	}{{"the measurements y", y, linop.Size(out)}, {"Init", set.Init, n}} {
+		for i, e := range v.data {
+			if math.IsNaN(float64(e)) || math.IsInf(float64(e), 0) {
+				return nil, fmt.Errorf("solvers.PGD: %s hold %v at index %d (array %d): every value must be finite", v.name, e, i, i/v.size)
+			}
 		}
 	}
 	var steps []float64
@@ -404,7 +421,7 @@ func (p *PGD) Solve(y []float32, proj Projector, s *PGDSettings) (*PGDResult, er
 		active := make([]bool, bs)
 		nActive := 0
 		for i := range bs {
-			if set.Tolerance < 0 || r[i] > set.Tolerance {
+			if set.Tolerance < 0 || !(r[i] <= set.Tolerance) {
 				active[i] = true
 				nActive++
 			}
@@ -433,11 +450,15 @@ func (p *PGD) Solve(y []float32, proj Projector, s *PGDSettings) (*PGDResult, er
 			if !active[i] {
 				continue
 			}
-			j := 0
+			j := 0 // the candidate with the smallest residual; a finite one beats NaN
 			for c := 1; c < g; c++ {
-				if rc[c*bs+i] < rc[j*bs+i] {
+				if rc[c*bs+i] < rc[j*bs+i] || (math.IsNaN(rc[j*bs+i]) && !math.IsNaN(rc[c*bs+i])) {
 					j = c
 				}
+			}
+			if math.IsNaN(rc[j*bs+i]) || math.IsInf(rc[j*bs+i], 0) {
+				return nil, fmt.Errorf("solvers.PGD: iteration %d: image %d: the residual is %v for every step %v (the iterate diverged or the projector returned non-finite values): try smaller steps",
+					k, i, rc[j*bs+i], steps)
 			}
 			copy(x[i*n:(i+1)*n], projected[(j*bs+i)*n:(j*bs+i+1)*n])
 			r[i] = rc[j*bs+i]

@@ -295,28 +295,59 @@ func TestPGDSettingsErrors(t *testing.T) {
 	y := make([]float32, 8) // two measurements
 	failing := ProjectorFunc(func(x []float32, _ []int) ([]float32, error) { return nil, errors.New("no model") })
 	short := ProjectorFunc(func(x []float32, _ []int) ([]float32, error) { return x[:1], nil })
+	nanProj := ProjectorFunc(func(x []float32, _ []int) ([]float32, error) {
+		for i := range x {
+			x[i] = float32(math.NaN())
+		}
+		return x, nil
+	})
+	nanY := append([]float32{float32(math.NaN())}, y[1:]...)
 	cases := []struct {
 		name string
 		y    []float32
 		proj Projector
 		s    PGDSettings
+		want string // part of the error ("" : any error)
 	}{
-		{"y not whole images", make([]float32, 7), nil, PGDSettings{}},
-		{"empty y", nil, nil, PGDSettings{}},
-		{"negative iterations", y, nil, PGDSettings{Iterations: -1}},
-		{"Init size", y, nil, PGDSettings{Init: make([]float32, 5)}},
-		{"Truth size", y, nil, PGDSettings{Truth: make([]float32, 31)}},
-		{"negative step", y, nil, PGDSettings{Step: -1}},
-		{"NaN candidate", y, nil, PGDSettings{Rule: BestResidualStep, Steps: []float64{1, math.NaN()}}},
-		{"no candidates", y, nil, PGDSettings{Rule: BestResidualStep, Steps: []float64{}}},
-		{"unknown rule", y, nil, PGDSettings{Rule: StepRule(9)}},
-		{"unknown estimate", y, nil, PGDSettings{Estimate: Estimate(9)}},
-		{"projector error", append([]float32{1}, y[1:]...), failing, PGDSettings{}},
-		{"projector wrong size", append([]float32{1}, y[1:]...), short, PGDSettings{}},
+		{"NaN in y", nanY, nil, PGDSettings{}, "the measurements y hold NaN at index 0 (array 0)"},
+		{"Inf in Init", y, nil, PGDSettings{Init: append(make([]float32, 31), float32(math.Inf(1)))}, "Init hold +Inf at index 31 (array 1)"},
+		{"NaN tolerance", y, nil, PGDSettings{Tolerance: math.NaN()}, "Tolerance NaN"},
+		{"negative peak", y, nil, PGDSettings{Peak: -1}, "Peak -1"},
+		{"projector returns NaN", append([]float32{1}, y[1:]...), nanProj, PGDSettings{}, "the residual is NaN for every step"},
+		{"y not whole images", make([]float32, 7), nil, PGDSettings{}, ""},
+		{"empty y", nil, nil, PGDSettings{}, ""},
+		{"negative iterations", y, nil, PGDSettings{Iterations: -1}, ""},
+		{"Init size", y, nil, PGDSettings{Init: make([]float32, 5)}, ""},
+		{"Truth size", y, nil, PGDSettings{Truth: make([]float32, 31)}, ""},
+		{"negative step", y, nil, PGDSettings{Step: -1}, ""},
+		{"NaN candidate", y, nil, PGDSettings{Rule: BestResidualStep, Steps: []float64{1, math.NaN()}}, ""},
+		{"no candidates", y, nil, PGDSettings{Rule: BestResidualStep, Steps: []float64{}}, ""},
+		{"unknown rule", y, nil, PGDSettings{Rule: StepRule(9)}, ""},
+		{"unknown estimate", y, nil, PGDSettings{Estimate: Estimate(9)}, ""},
+		{"projector error", append([]float32{1}, y[1:]...), failing, PGDSettings{}, ""},
+		{"projector wrong size", append([]float32{1}, y[1:]...), short, PGDSettings{}, ""},
 	}
 	for _, c := range cases {
-		if _, err := pgd.Solve(c.y, c.proj, &c.s); err == nil {
-			t.Errorf("%s: no error", c.name)
+		if _, err := pgd.Solve(c.y, c.proj, &c.s); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+	}
+	// With the best-residual rule a diverging step (NaN candidates) loses to a finite one.
+	calls := 0
+	halfNaN := ProjectorFunc(func(x []float32, shape []int) ([]float32, error) {
+		calls++
+		for i := range x[:len(x)/2] { // the first step's candidates
+			x[i] = float32(math.NaN())
+		}
+		return x, nil
+	})
+	res, err := pgd.Solve(append([]float32{1}, y[1:]...), halfNaN, &PGDSettings{Rule: BestResidualStep, Steps: []float64{1, 0.5}, Iterations: 3})
+	if err != nil || calls == 0 {
+		t.Fatalf("one NaN step of two: %v (projector called %d times)", err, calls)
+	}
+	for i, r := range res.Residual {
+		if math.IsNaN(r) {
+			t.Errorf("image %d: NaN residual chosen over a finite one", i)
 		}
 	}
 	if _, err := NewPGD(nil, op); err == nil {

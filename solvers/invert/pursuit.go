@@ -39,7 +39,7 @@ type Settings struct {
 	// SupportThreshold is the relative threshold τ of support detection: S = {j : x̂_j > τ·‖x̂‖_∞};
 	// 0 means DefaultSupportThreshold (1e-4).
 	SupportThreshold float64
-	// LambdaRatio is λ/λ_max of Latent-Pursuit's image layer; 0 means DefaultLambdaRatio (1e-4).
+	// LambdaRatio is λ/λ_max of Latent-Pursuit's image layer; 0 means DefaultLambdaRatio (1e-7).
 	LambdaRatio float64
 	// FISTAIterations and FISTATolerance bound the image-layer FISTA of Latent-Pursuit; 0 means
 	// DefaultFISTAIterations (5000) and DefaultFISTATolerance (1e-10).

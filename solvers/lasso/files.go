@@ -101,6 +101,9 @@ func SolveNPY(b compute.Backend, job NPYJob) (*NPYReport, error) {
 	if layout == "" {
 		layout = LayoutAuto
 	}
+	if layout != LayoutAuto && layout != LayoutRows && layout != LayoutColumns {
+		return nil, fmt.Errorf("unknown layout %q; want auto, rows or columns", layout)
+	}
 	switch {
 	case len(xh.Shape) == 1 && xh.Shape[0] == m:
 		layout, rep.N = "single", 1
@@ -110,8 +113,6 @@ func SolveNPY(b compute.Backend, job NPYJob) (*NPYReport, error) {
 		layout, rep.N = LayoutRows, xh.Shape[0]
 	case layout == LayoutAuto && xh.Shape[0] == m, layout == LayoutColumns && xh.Shape[0] == m:
 		layout, rep.N = LayoutColumns, xh.Shape[1]
-	case layout != LayoutAuto && layout != LayoutRows && layout != LayoutColumns:
-		return nil, fmt.Errorf("unknown layout %q; want auto, rows or columns", layout)
 	default:
 		return nil, fmt.Errorf("signals %s have shape %v but the dictionary %s is [%d, %d]: with layout %s the signals need %d values (rows: [n, %d], columns: [%d, n])",
 			job.Signals, xh.Shape, job.Dict, m, k, layout, m, m, m)

@@ -123,6 +123,7 @@ func TestSolveNPY(t *testing.T) {
 		v[2*12+5] = math.NaN()
 		return npy.WriteFile(p, v, []int{3, 12})
 	})
+	single := write("single.npy", func(p string) error { return npy.WriteFile(p, make([]float64, 12), []int{12}) })
 	infDict := write("inf.npy", func(p string) error {
 		v := make([]float64, 12*20)
 		v[1*20+7] = math.Inf(-1)
@@ -138,6 +139,7 @@ func TestSolveNPY(t *testing.T) {
 		{"signal size mismatch", NPYJob{Dict: dict, Signals: wrong}, "need 12 values"},
 		{"rows forced on columns", NPYJob{Dict: dict, Signals: xCols, Layout: LayoutRows}, "with layout rows"},
 		{"unknown layout", NPYJob{Dict: dict, Signals: xRows, Layout: "diagonal"}, "unknown layout"},
+		{"unknown layout, one signal", NPYJob{Dict: dict, Signals: single, Layout: "diagonal"}, "unknown layout"},
 		{"unknown dtype", NPYJob{Dict: dict, Signals: xRows, DType: "int8"}, "unknown dtype"},
 		{"negative λ", NPYJob{Dict: dict, Signals: xRows, Lambda: -1}, "≥ 0"},
 		{"3-D signals", NPYJob{Dict: dict, Signals: bad3}, "want [n, 12]"},

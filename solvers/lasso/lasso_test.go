@@ -512,6 +512,8 @@ func TestSettingsErrors(t *testing.T) {
 		{"backtrack factor", x, 1, &Settings{BacktrackFactor: 0.5}, "BacktrackFactor"},
 		{"negative L", x, 1, &Settings{Lipschitz: -1}, "Lipschitz"},
 		{"Init length", x, 1, &Settings{Init: []float64{1}}, "Init has 1 values, want 8"},
+		{"NaN in x", []float64{1, 2, 3, 4, math.NaN(), 6}, 1, nil, "the signals x hold NaN at index 4 (signal 1)"},
+		{"Inf in Init", x, 1, &Settings{Init: []float64{0, 0, 0, math.Inf(-1), 0, 0, 0, 0}}, "Settings.Init hold -Inf at index 3 (signal 0)"},
 	} {
 		_, err := s.Solve64(tc.x, tc.lam, tc.set)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

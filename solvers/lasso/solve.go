@@ -134,6 +134,12 @@ func solve[T float32 | float64](s *Solver, x []T, lambda float64, set *Settings)
 	if err != nil {
 		return nil, fmt.Errorf("lasso: %w", err)
 	}
+	if err := checkFinite("the signals x", x, len(x)/bs); err != nil {
+		return nil, err
+	}
+	if err := checkFinite("Settings.Init", c.Init, n); err != nil {
+		return nil, err
+	}
 	l0 := c.Lipschitz
 	if l0 == 0 {
 		if c.Backtracking {
@@ -303,4 +309,14 @@ func solve[T float32 | float64](s *Solver, x []T, lambda float64, set *Settings)
 	res.Lipschitz = slices.Clone(lip)
 	res.Runtime = time.Since(start)
 	return res, nil
+}
+
+// checkFinite returns an error naming the first NaN or infinite value of data (arrays of size values).
+func checkFinite[T float32 | float64](name string, data []T, size int) error {
+	for i, e := range data {
+		if v := float64(e); math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("lasso: %s hold %v at index %d (signal %d): every value must be finite", name, v, i, i/size)
+		}
+	}
+	return nil
 }
