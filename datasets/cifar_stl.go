@@ -24,13 +24,16 @@ var cifar10Classes = []string{"airplane", "automobile", "bird", "cat", "deer", "
 // test_batch.bin): a sequence of 3073-byte records, a label byte 0–9 then the 32×32 red,
 // green and blue planes (row-major). It returns 32×32×3 channels-last images in [0, 1]
 // (v/255) with the CIFAR-10 classes. It returns an error if the length is not a whole number
-// of records or a label is above 9.
+// of records, holds none, or a label is above 9.
 func ParseCIFAR10(data []byte) (*Images, error) {
 	if len(data)%cifarRecord != 0 {
 		return nil, fmt.Errorf("CIFAR-10 data truncated or corrupt: %d bytes is %d records of %d bytes plus %d bytes",
 			len(data), len(data)/cifarRecord, cifarRecord, len(data)%cifarRecord)
 	}
 	n := len(data) / cifarRecord
+	if n == 0 {
+		return nil, fmt.Errorf("CIFAR-10 data is empty: no record of %d bytes (an interrupted download? delete it and run `sparselab data fetch cifar-10`)", cifarRecord)
+	}
 	im := &Images{Name: "cifar-10", N: n, Height: cifarSide, Width: cifarSide, Channels: 3,
 		Pixels: make([]float32, n*cifarPlane*3), Labels: make([]int, n), Classes: append([]string(nil), cifar10Classes...)}
 	for i := range n {
@@ -189,6 +192,9 @@ func LoadSTL10(dir string, split STL10Split, opts STL10Options) (*Images, error)
 			xPath, st.Size(), stlRecord)
 	}
 	total := int(st.Size() / stlRecord)
+	if total == 0 {
+		return nil, fmt.Errorf("datasets: STL-10 file %s is empty; delete it and run `sparselab data fetch stl-10`", xPath)
+	}
 	n := total
 	if opts.Limit > 0 {
 		n = min(n, opts.Limit)

@@ -56,6 +56,7 @@ func TestParseCIFAR10(t *testing.T) {
 	}{
 		{"truncated", "plus 3072 bytes", cifarBatch(0, []byte{1, 2})[:cifarRecord*2-1]},
 		{"label 10", "label 10", cifarBatch(0, []byte{1, 10})},
+		{"empty", "CIFAR-10 data is empty", nil},
 	} {
 		if _, err := ParseCIFAR10(tc.data); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 			t.Errorf("%s: error = %v, want it to contain %q", tc.name, err, tc.wantErr)
@@ -179,6 +180,11 @@ func TestLoadSTL10(t *testing.T) {
 	writeFile(t, filepath.Join(base, "test_X.bin"), stlImages(0, 2)[:1000])
 	if _, err := LoadSTL10(root, STL10Test, STL10Options{}); err == nil || !strings.Contains(err.Error(), "not a multiple") {
 		t.Errorf("truncated images: error = %v", err)
+	}
+	writeFile(t, filepath.Join(base, "test_X.bin"), nil)
+	writeFile(t, filepath.Join(base, "test_y.bin"), nil)
+	if _, err := LoadSTL10(root, STL10Test, STL10Options{}); err == nil || !strings.Contains(err.Error(), "is empty; delete it") {
+		t.Errorf("empty files: error = %v", err)
 	}
 	for _, o := range []STL10Options{{Limit: -1}, {Height: 32}, {Width: -1, Height: -1}} {
 		if _, err := LoadSTL10(root, STL10Train, o); err == nil {

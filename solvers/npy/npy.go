@@ -355,16 +355,22 @@ func fortranToC[T any](data []T, shape []int) []T {
 	return out
 }
 
-// ReadFile reads the .npy file at path (see [Read]).
+// ReadFile reads the .npy file at path (see [Read]); bytes after the array are an error.
 func ReadFile[T float32 | float64](path string) ([]T, []int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	data, shape, err := Read[T](bufio.NewReader(f))
+	br := bufio.NewReader(f)
+	data, shape, err := Read[T](br)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	// A file holds one array: bytes after it mean a header that understates the shape.
+	if extra, _ := io.Copy(io.Discard, br); extra > 0 {
+		return nil, nil, fmt.Errorf("%s: npy: %d bytes follow the %d values of shape %v: the header does not describe the data (corrupt or not a .npy file)",
+			path, extra, len(data), shape)
 	}
 	return data, shape, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -208,5 +209,20 @@ func TestMalformed(t *testing.T) {
 	}
 	if _, _, err := ReadFile[float32](filepath.Join(t.TempDir(), "missing.npy")); err == nil {
 		t.Error("ReadFile of a missing file succeeded")
+	}
+	// A file whose header understates the data: Read stops after the array, ReadFile refuses.
+	long := filepath.Join(t.TempDir(), "long.npy")
+	if err := os.WriteFile(long, append(slices.Clone(good), f32bytes(le, 5, 6)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ReadFile[float32](long); err == nil || !strings.Contains(err.Error(), "8 bytes follow the 4 values of shape [2 2]") {
+		t.Errorf("ReadFile with bytes after the data: %v", err)
+	}
+	exact := filepath.Join(t.TempDir(), "exact.npy")
+	if err := os.WriteFile(exact, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if data, _, err := ReadFile[float32](exact); err != nil || len(data) != 4 {
+		t.Errorf("ReadFile of a well-formed file: %v, %v", data, err)
 	}
 }
