@@ -36,7 +36,8 @@
 // The image layer may shrink (n_L < n_{L−1}) since φ_L is not sparse: every observed pixel is an
 // equation. With random weights s_1 ≈ n_1/2, so the latent condition is the line n_1 = 2·n_0 of
 // the paper's Figure 4, below which every inversion method fails. [CheckUniqueness] evaluates the
-// conditions at a given z, with the exact rank of W_1[S_1], and prints a table.
+// conditions at a given z and prints a table; the latent condition it checks exactly (rank
+// W_1[S_1] = n_0, which trained weights can fail while s_1 ≥ n_0 holds), the others as counts.
 //
 // # Layered Basis-Pursuit (Algorithm 2)
 //

@@ -111,7 +111,7 @@ func CheckUniquenessMasked(net *Network, z []float64, mask []bool) UniquenessRep
 	r.Conditions = append(r.Conditions, UniquenessCondition{
 		Layer:     0,
 		Statement: fmt.Sprintf("%s ≥ n_0: %d ≥ %d (rank %d)", name, len(rows), sizes[0], r.LatentRank),
-		Holds:     len(rows) >= sizes[0],
+		Holds:     r.LatentRank == sizes[0], // the exact condition (for random weights the same as the count)
 	})
 	r.Unique = true
 	for _, cond := range r.Conditions {

@@ -53,6 +53,8 @@ func TestCheckUniquenessHandBuilt(t *testing.T) {
 			[]int{2, 3, 4}, []bool{true, true}, true, "m ≥ n_1 (full column rank): 4 ≥ 4"},
 		{"2 layers, sparse x_1", &Network{Layers: []Layer{w1, image(4)}}, []float64{1, 0}, nil,
 			[]int{2, 1, 4}, []bool{true, false}, false, "s_1 ≥ n_0: 1 ≥ 2 (rank 1)"},
+		{"2 layers, enough non-zeros but rank 1", &Network{Layers: []Layer{denseLayer(4, 2, ReLU, 1, 1, 2, 2, -1, -1, 3, 3), image(8)}},
+			[]float64{1, 1}, nil, []int{2, 3, 8}, []bool{true, false}, false, "s_1 ≥ n_0: 3 ≥ 2 (rank 1)"},
 		{"3 layers, doubling", &Network{Layers: []Layer{deepW1, doubling, deepImage}}, []float64{1}, nil,
 			[]int{1, 1, 2, 8}, []bool{true, true, true}, true, "s_2 ≥ 2·s_1: 2 ≥ 2"},
 		{"3 layers, no expansion", &Network{Layers: []Layer{deepW1, flat, deepImage}}, []float64{1}, nil,
