@@ -265,11 +265,8 @@ func startFromShipped(store *model.Store, lastCkpt string, trainImages int) erro
 	if err != nil {
 		return nil // nothing shipped: train from scratch
 	}
-	if ch, ok := c.Header.Meta["channels"].(float64); !ok || int(ch) != params.MustGet[int](store, ParamChannels) {
-		return nil // other sizes than the shipped model's
-	}
 	if CheckWeights(c, store) != nil {
-		return nil // other latent sizes than the shipped model's
+		return nil // other sizes (c, latent blocks) than the shipped model's
 	}
 	if params.MustGet[bool](store, ParamLatentBatchNorm) != hasLatentBatchNorm(c) {
 		return nil // another architecture than the shipped model's

@@ -110,6 +110,7 @@ func TestStartFromShippedRefuses(t *testing.T) {
 		{flags: map[string]string{params.ParamSteps: "400000", params.ParamSeed: "3"}, trainImages: 24000, want: "--from_shipped=false"},
 		{flags: map[string]string{params.ParamSteps: "400000"}, trainImages: 12000, want: "24000 training images"},
 		{flags: map[string]string{params.ParamSteps: "400000", ParamBlocks: "10"}, trainImages: 24000, fromScratch: true},
+		{flags: map[string]string{params.ParamSteps: "400000", ParamChannels: "16"}, trainImages: 24000, fromScratch: true},
 		{flags: map[string]string{params.ParamSteps: "400000", ParamBlockSize: "5"}, trainImages: 24000, fromScratch: true},
 		{flags: map[string]string{params.ParamSteps: "400000"}, trainImages: 24000},
 	} {
