@@ -41,7 +41,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	}
 	backendName := fs.String("backend", "", "GoMLX backend (default: $GOMLX_BACKEND or the best available)")
 	weights := fs.String("weights", "", "eval, atoms, decompose, traverse, superres, info: the weights to use: a checkpoint's path, \"run\" for the run folder's best.ckpt, or empty for the shipped weights (superres: a path replaces the shipped weights of the model it was trained as)")
-	asJSON := fs.Bool("json", false, "eval: print the result as JSON")
+	asJSON := fs.Bool("json", false, "eval, atoms, decompose, traverse, superres: print the results as JSON")
 	exportTo := fs.String("to", "models/aae/weights", "export: folder receiving <dataset>-<aggregation>.ckpt; snapshot: folder receiving the run's last.ckpt and its history (required)")
 	force := fs.Bool("force", false, "export: replace the weights in --to even if they recorded a higher validation PSNR than the run's best")
 	images := fs.String("images", "0,1,2", "decompose: comma-separated test image indices (relative to --test_offset)")
