@@ -11,7 +11,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/sparselab/sparselab/models/backend"
 	"github.com/sparselab/sparselab/models/nn"
-	"github.com/sparselab/sparselab/models/params"
 )
 
 // TestParameterCounts checks the architecture against the parameter counts of the same models
@@ -240,16 +239,7 @@ func TestRegisterAggregator(t *testing.T) {
 	if a, err := AggregatorByName("scaledmax"); err != nil || a.(scaledMax).s != 2 {
 		t.Errorf("AggregatorByName(scaledmax) = %v, %v", a, err)
 	}
-	store, err := params.NewStore(Specs()...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := params.Set(store, ParamAggregation, "scaledmax"); err != nil {
-		t.Fatal(err)
-	}
-	if err := Resolve(store); err != nil {
-		t.Fatalf("Resolve with a registered aggregation: %v", err)
-	}
+	paperStore(t, map[string]string{ParamAggregation: "scaledmax"}) // Resolve accepts the registered name
 	// The analyzer builds the model by name: twice the max of the atoms.
 	s := tinyStore("scaledmax")
 	an := newAnalyzer(t, s)

@@ -114,19 +114,8 @@ func TestStartFromShippedRefuses(t *testing.T) {
 		{flags: map[string]string{params.ParamSteps: "400000", ParamBlockSize: "5"}, trainImages: 24000, fromScratch: true},
 		{flags: map[string]string{params.ParamSteps: "400000"}, trainImages: 24000},
 	} {
-		store, err := params.NewStore(Specs()...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range tc.flags {
-			if err := params.Set(store, k, v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := Resolve(store); err != nil {
-			t.Fatal(err)
-		}
-		err = startFromShipped(store, filepath.Join(t.TempDir(), "last.ckpt"), tc.trainImages)
+		store := paperStore(t, tc.flags)
+		err := startFromShipped(store, filepath.Join(t.TempDir(), "last.ckpt"), tc.trainImages)
 		step := optimizer.GetGlobalStep(store)
 		switch {
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):

@@ -145,20 +145,7 @@ func TestCheckWeights(t *testing.T) {
 		{map[string]string{ParamBlocks: "10"}, "--blocks 20"},
 		{map[string]string{ParamBlockSize: "5"}, "--block_size 10"},
 	} {
-		store, err := params.NewStore(Specs()...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		store.SetParam(ParamAggregation, "max")
-		for k, v := range tc.flags {
-			if err := params.Set(store, k, v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := Resolve(store); err != nil {
-			t.Fatal(err)
-		}
-		_, err = LoadWeights(store, path)
+		_, err := LoadWeights(paperStore(t, tc.flags), path)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%v: %v", tc.flags, err)
