@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -208,10 +209,20 @@ func (c *Checkpoint) Value(path string) *tensors.Tensor { return c.values[path] 
 // Apply loads the checkpoint into store: variables that already exist get their values now (their
 // shapes must match), the others are created with the stored value when the model first asks
 // for them (through the store's Loader).
+//
+// A variable the checkpoint lacks is initialised by the model as usual (fresh optimizer moments
+// when training goes on from exported weights), unless the checkpoint holds other weights of the
+// same layer (its scope): then the checkpoint was made by another architecture or version, and
+// starting that layer at random would silently give a model that is neither. Apply returns an
+// error for such a variable of the store; one the model asks for later makes its graph building
+// fail with the same error (graph execution returns it).
 func (c *Checkpoint) Apply(store *model.Store) error {
 	for v := range store.IterVariables() {
 		t, ok := c.values[v.Path()]
 		if !ok {
+			if err := c.missing(v.Path()); err != nil {
+				return err
+			}
 			continue
 		}
 		if !t.Shape().Equal(v.Shape()) {
@@ -235,6 +246,9 @@ type checkpointLoader struct{ c *Checkpoint }
 func (l *checkpointLoader) LoadVariable(_ *model.Store, fullPath string) (*tensors.Tensor, bool) {
 	t, ok := l.c.values[fullPath]
 	if !ok {
+		if err := l.c.missing(fullPath); err != nil {
+			panic(err) // graph building: the model's execution returns it as an error
+		}
 		return nil, false
 	}
 	clone, err := t.LocalClone()
@@ -245,6 +259,22 @@ func (l *checkpointLoader) LoadVariable(_ *model.Store, fullPath string) (*tenso
 }
 
 func (l *checkpointLoader) DeleteVariable(_ *model.Store, _ string) error { return nil }
+
+// missing returns an error if the checkpoint lacks the variable at fullPath while it holds model
+// weights (trainable variables or the state named in ModelStateNames) in the same scope.
+func (c *Checkpoint) missing(fullPath string) error {
+	scope := path.Dir(fullPath)
+	if scope == "/" {
+		return nil
+	}
+	for _, e := range c.Header.Variables {
+		if path.Dir(e.Path) == scope && (e.Trainable || ModelStateNames[path.Base(e.Path)]) {
+			return fmt.Errorf("checkpoint %s has no variable %s, though it holds %s of the same layer: it was made by another "+
+				"architecture or version of the model; load the checkpoint made for this model, or train one", c.Path, fullPath, e.Path)
+		}
+	}
+	return nil
+}
 
 // LoadCheckpoint reads path and applies it to store (see [Checkpoint.Apply]).
 func LoadCheckpoint(store *model.Store, path string) (*Checkpoint, error) {

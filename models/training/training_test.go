@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -557,5 +559,70 @@ func TestCheckResume(t *testing.T) {
 		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s = %v: %v, want %q", tc.key, tc.v, err, tc.want)
 		}
+	}
+}
+
+// TestCheckpointMissingLayerVariable: a checkpoint that holds a layer's weight but not its bias
+// (made by another version of the model) is refused, whether the bias exists before the
+// checkpoint is applied or the model asks for it afterwards; variables of scopes the checkpoint
+// does not hold (optimizer moments, new metrics) are initialised as usual.
+func TestCheckpointMissingLayerVariable(t *testing.T) {
+	ckpt := filepath.Join(t.TempDir(), "weight-only.ckpt")
+	src := model.NewStore()
+	if _, err := src.CreateVariable("/layer/weight", tensors.FromValue([][]float32{{1}, {2}})); err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveCheckpoint(src, ckpt, nil); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer := func(withBias bool) func(scope *model.Scope, x *Node) *Node {
+		return func(scope *model.Scope, x *Node) *Node {
+			g := x.Graph()
+			l := scope.In("layer")
+			w := l.VariableWithShape("weight", shapes.Make(dtypes.Float32, 2, 1))
+			scale := scope.In("other").VariableWithValue("scale", float32(1))
+			out := Mul(MatMul(x, w.NodeValue(g)), scale.NodeValue(g))
+			if withBias {
+				out = Add(out, l.VariableWithValue("bias", []float32{0}).NodeValue(g))
+			}
+			return out
+		}
+	}
+	x := tensors.FromValue([][]float32{{1, 1}})
+
+	// Without a bias in the model, the checkpoint loads and the variable of another scope is new.
+	store := model.NewStore()
+	if _, err := LoadCheckpoint(store, ckpt); err != nil {
+		t.Fatal(err)
+	}
+	out, err := model.CallOnce(b, store, layer(false), x)
+	if err != nil {
+		t.Fatalf("model without a bias: %v", err)
+	}
+	if got := out.Value().([][]float32)[0][0]; got != 3 {
+		t.Errorf("output %v, want 3 from the checkpoint's weight", got)
+	}
+
+	// With a bias the model asks for later: its execution fails naming the variable.
+	store = model.NewStore()
+	if _, err := LoadCheckpoint(store, ckpt); err != nil {
+		t.Fatal(err)
+	}
+	_, err = model.CallOnce(b, store, layer(true), x)
+	if err == nil || !strings.Contains(err.Error(), "no variable /layer/bias") {
+		t.Errorf("model with a bias the checkpoint lacks: error %v, want one naming /layer/bias", err)
+	}
+
+	// With the bias already in the store: Apply fails.
+	store = model.NewStore()
+	if _, err := store.CreateVariable("/layer/bias", tensors.FromValue([]float32{0})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadCheckpoint(store, ckpt); err == nil || !strings.Contains(err.Error(), "no variable /layer/bias") {
+		t.Errorf("store holding a bias the checkpoint lacks: error %v, want one naming /layer/bias", err)
 	}
 }
