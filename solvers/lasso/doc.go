@@ -22,8 +22,10 @@
 //
 // The proximal map is soft-thresholding S_{λ/L}(v) = sign(v)·max(|v| − λ/L, 0), or
 // max(v − λ/L, 0) for the non-negative problem ([prox.SoftThreshold], [prox.NonNegSoftThreshold]).
-// The step is 1/L with L = ‖D‖₂² estimated by power iteration ([linop.Norm], 200 iterations,
-// computed once per [Solver]) unless Settings.Lipschitz gives it.
+// The step is 1/L with L = 1.01·‖D‖₂², ‖D‖₂² estimated by power iteration ([linop.Norm], 200
+// iterations, computed once per [Solver]; the 1% margin, [LipschitzMargin], covers the estimate's
+// shortfall, which voids the guarantee when the step comes out longer than 1/‖D‖₂²), unless
+// Settings.Lipschitz gives it.
 //
 // Each iteration costs one application of D and one of Dᵀ: the solver carries u = D·z (and for
 // FISTA w = D·y = u_k + β_k(u_k − u_{k−1}) by linearity), so the residual D·z − x of every iterate

@@ -167,7 +167,7 @@ func SolveNPY(b compute.Backend, job NPYJob) (*NPYReport, error) {
 	}
 	defer s.Finalize()
 	if job.Settings.Lipschitz == 0 && !job.Settings.Backtracking {
-		if job.Settings.Lipschitz, err = s.Lipschitz(); err != nil {
+		if job.Settings.Lipschitz, err = s.DefaultLipschitz(); err != nil {
 			return nil, err
 		}
 	}

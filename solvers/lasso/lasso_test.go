@@ -303,6 +303,14 @@ func TestBacktracking(t *testing.T) {
 		if sigma := svd.Values(nil)[0]; math.Abs(normSq-sigma*sigma) > 1e-6*sigma*sigma {
 			t.Fatalf("Lipschitz() = %.10g, σ_max² = %.10g", normSq, sigma*sigma)
 		}
+		// The default step uses L = LipschitzMargin·‖D‖₂², above σ_max².
+		def, err := s.Solve64(x, 0, &Settings{Lambdas: lam, MaxIterations: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sigma := svd.Values(nil)[0]; def.Lipschitz[0] != LipschitzMargin*normSq || !(def.Lipschitz[0] > sigma*sigma) {
+			t.Errorf("default L = %.10g, want %g·%.10g > σ_max² = %.10g", def.Lipschitz[0], LipschitzMargin, normSq, sigma*sigma)
+		}
 		diverged, err := s.Solve64(x, 0, &Settings{Lambdas: lam, Lipschitz: normSq / 100, MaxIterations: 100, Tolerance: -1})
 		if err != nil {
 			t.Fatal(err)

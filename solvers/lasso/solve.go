@@ -151,7 +151,7 @@ func solve[T float32 | float64](s *Solver, x []T, lambda float64, set *Settings)
 			if l0 == 0 {
 				return nil, fmt.Errorf("lasso: %s looks zero (‖D‖₂ ≈ 0); give Settings.Lipschitz", linop.Describe(s.op))
 			}
-		} else if l0, err = s.Lipschitz(); err != nil {
+		} else if l0, err = s.DefaultLipschitz(); err != nil {
 			return nil, err
 		}
 	}
