@@ -39,7 +39,7 @@ func ExamplePGD_Solve() {
 		log.Fatal(err)
 	}
 
-	bicubic, err := solvers.Interpolate(b, y, []int{14, 14, 1}, 28, 28, linop.Bicubic)
+	bicubic, err := solvers.Interpolate(b, y, []int{14, 14, 1}, 28, 28, linop.Bicubic, linop.HalfPixel)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -172,7 +172,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			if norm == figNorm {
 				figAct = act
 			}
-			out[norm.String()] = map[string]any{"mean": act.MeanCount, "std": act.StdCount, "histogram": act.Histogram, "mean_sorted_ratios": act.SortedMean}
+			out[norm.String()] = map[string]any{"mean": act.MeanCount, "std": act.StdCount, "histogram": act.Histogram, "mean_sorted_ratios": act.SortedMean, "mean_sorted_norms": act.SortedMeanNorm}
 			if !*asJSON {
 				fmt.Fprintf(stdout, "%s activated atoms per image (%s atoms, threshold %.2f): %.2f ± %.2f over %d test images\n",
 					strings.ToUpper(params.MustGet[string](store, aae.ParamAggregation)), norm, aae.DefaultThreshold, act.MeanCount, act.StdCount, test.N)
@@ -327,14 +327,16 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 	}
 	var rows []row
 	var shown []*aae.SRResult // bicubic and the PGD results, for the figures
-	for _, m := range []linop.Interpolation{linop.Bilinear, linop.Bicubic} {
-		r, err := prob.Baseline(b, m)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, row{Method: r.Method, PSNRMean: r.Sum.Mean, PSNRStd: r.Sum.Std, PSNR: r.PSNR})
-		if m == linop.Bicubic {
-			shown = append(shown, r)
+	for _, grid := range []linop.Grid{linop.HalfPixel, linop.Decimated} {
+		for _, m := range []linop.Interpolation{linop.Bilinear, linop.Bicubic} {
+			r, err := prob.Baseline(b, m, grid)
+			if err != nil {
+				return err
+			}
+			rows = append(rows, row{Method: r.Method, PSNRMean: r.Sum.Mean, PSNRStd: r.Sum.Std, PSNR: r.PSNR})
+			if m == linop.Bicubic && grid == linop.HalfPixel {
+				shown = append(shown, r)
+			}
 		}
 	}
 	for _, agg := range []string{"ae", "sum", "max"} {
@@ -356,7 +358,7 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 		if weights != "" {
 			fmt.Fprintf(stderr, "PGD-%s: weights %s\n", aae.DisplayName(agg), c.Path)
 		}
-		r, err := prob.PGD(b, store, strings.ToUpper(agg), set)
+		r, err := prob.PGD(b, store, aae.DisplayName(agg), set)
 		if err != nil {
 			return err
 		}
@@ -393,7 +395,7 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 	}
 	fmt.Fprintf(stdout, "super-resolution of %s test images (%d images; %s; PGD: %s), PSNR mean ± std (dB):\n", ds, test.N, prob.Measurement, aae.DescribePGD(set))
 	for _, r := range rows {
-		fmt.Fprintf(stdout, "  %-12s %.2f ± %.2f\n", r.Method, r.PSNRMean, r.PSNRStd)
+		fmt.Fprintf(stdout, "  %-18s %.2f ± %.2f\n", r.Method, r.PSNRMean, r.PSNRStd)
 	}
 	if last := rows[len(rows)-1]; last.Step > 0 {
 		fmt.Fprintf(stdout, "fixed step γ = %.4g\n", last.Step)

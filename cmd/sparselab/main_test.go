@@ -218,7 +218,7 @@ func TestSuperresFlags(t *testing.T) {
 			t.Errorf("%s: step %v, iterations %+v", r.Method, r.Step, its)
 		}
 	}
-	for _, m := range []string{"PGD-AE", "PGD-SUM", "PGD-MAX"} {
+	for _, m := range []string{"PGD-AE", "PGD-SUM-AAE", "PGD-MAX-AAE"} {
 		if !(psnr[m] > psnr["bicubic"]+3) {
 			t.Errorf("%s %.2f dB is not 3 dB above bicubic %.2f dB", m, psnr[m], psnr["bicubic"])
 		}

@@ -381,8 +381,12 @@ type Activation struct {
 	Histogram []int
 	// MeanCount and StdCount are the mean and population standard deviation of Counts.
 	MeanCount, StdCount float64
-	// SortedMean[j] is the mean over images of each image's (j+1)-th largest ratio: the paper's
-	// "average norm of each atom in descending order" (Fig 4), non-increasing, length K.
+	// SortedMeanNorm[j] is the mean over images of each image's (j+1)-th largest atom norm
+	// (AtomNorms): the paper's Fig. 4 curve, "the average norm of each atom in descending order"
+	// (the authors' code plots the clipped norms, not divided by ‖x‖), non-increasing, length K.
+	SortedMeanNorm []float64
+	// SortedMean[j] is the same for the ratios (Ratios), the quantity the threshold applies to:
+	// each image weighs by 1/‖x‖. Non-increasing, length K.
 	SortedMean []float64
 }
 
@@ -441,7 +445,7 @@ func activationFrom(norms, imageNorms []float64, K int, opts ActivationOptions) 
 	N := len(imageNorms)
 	act := &Activation{Norm: opts.Norm, Threshold: opts.Threshold, N: N, Blocks: K,
 		AtomNorms: norms, ImageNorms: imageNorms, Ratios: make([]float64, N*K),
-		Counts: make([]int, N), Histogram: make([]int, K+1), SortedMean: make([]float64, K)}
+		Counts: make([]int, N), Histogram: make([]int, K+1), SortedMean: make([]float64, K), SortedMeanNorm: make([]float64, K)}
 	sorted := make([]float64, K)
 	var sum, sum2 float64
 	for i := range N {
@@ -459,6 +463,11 @@ func activationFrom(norms, imageNorms []float64, K int, opts ActivationOptions) 
 		slices.SortFunc(sorted, func(x, y float64) int { return cmp.Compare(y, x) })
 		for j, v := range sorted {
 			act.SortedMean[j] += v / float64(N)
+		}
+		copy(sorted, norms[i*K:(i+1)*K])
+		slices.SortFunc(sorted, func(x, y float64) int { return cmp.Compare(y, x) })
+		for j, v := range sorted {
+			act.SortedMeanNorm[j] += v / float64(N)
 		}
 	}
 	act.MeanCount = sum / float64(N)

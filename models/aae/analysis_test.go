@@ -300,6 +300,18 @@ func TestActivatedAtomsMatchHost(t *testing.T) {
 				if act.SortedMean[j] > act.SortedMean[j-1] {
 					t.Errorf("%s: sorted curve increases at %d: %v", name, j, act.SortedMean)
 				}
+				if act.SortedMeanNorm[j] > act.SortedMeanNorm[j-1] {
+					t.Errorf("%s: sorted norm curve increases at %d: %v", name, j, act.SortedMeanNorm)
+				}
+			}
+			// The paper's curve averages the norms themselves, not divided by ‖x‖.
+			var topNorm, lastNorm float64
+			for i := range 5 {
+				topNorm += slices.Max(act.AtomNorms[i*testBlocks:(i+1)*testBlocks]) / 5
+				lastNorm += slices.Min(act.AtomNorms[i*testBlocks:(i+1)*testBlocks]) / 5
+			}
+			if math.Abs(act.SortedMeanNorm[0]-topNorm) > 1e-9*topNorm || math.Abs(act.SortedMeanNorm[testBlocks-1]-lastNorm) > 1e-9*max(lastNorm, 1e-12) {
+				t.Errorf("%s: sorted norm curve %g … %g, host %g … %g", name, act.SortedMeanNorm[0], act.SortedMeanNorm[testBlocks-1], topNorm, lastNorm)
 			}
 		}
 	}

@@ -43,7 +43,9 @@ func DecompositionFigure(title string, decs []Decomposition, atoms int) (*plotti
 
 // TraversalFigure redraws the paper's Fig. 5: the images decoded along the sweep of θ[Block,
 // Coord] (eq. 6), captioned with the coordinate's value, and below them the traversed atom for
-// atomic models; each image is scaled to its own range so that the atom's shape shows.
+// atomic models, captioned with its largest pixel. Both rows map [0, 1] to black…white, the
+// range an image shows: an atom that stays at or below 0 (one the pixelwise max never picks)
+// is black, not stretched into a pattern that looks active.
 func TraversalFigure(title string, tr *Traversal) (*plotting.Figure, error) {
 	if tr == nil || len(tr.Images) == 0 || len(tr.Values) != len(tr.Images) {
 		return nil, fmt.Errorf("aae.TraversalFigure: want a traversal with as many values as images")
@@ -61,12 +63,15 @@ func TraversalFigure(title string, tr *Traversal) (*plotting.Figure, error) {
 		}
 		labels = append(labels, "atom")
 		for _, at := range tr.Atoms {
+			if len(at) == 0 {
+				return nil, fmt.Errorf("aae.TraversalFigure: an empty atom")
+			}
 			pixels = append(pixels, at...)
-			titles = append(titles, "")
+			titles = append(titles, fmt.Sprintf("max %.2f", slices.Max(at)))
 		}
 	}
 	fig, err := plotting.ImageGrid(plotting.Images{N: len(titles), Height: ImageSize, Width: ImageSize, Channels: 1, Pixels: pixels},
-		plotting.GridOptions{Columns: len(tr.Images), Titles: titles, RowLabels: labels, Scale: plotting.PerImageRange, Title: title})
+		plotting.GridOptions{Columns: len(tr.Images), Titles: titles, RowLabels: labels, Scale: plotting.FixedRange, Title: title})
 	if err != nil {
 		return nil, fmt.Errorf("aae.TraversalFigure: %w", err)
 	}
@@ -75,14 +80,15 @@ func TraversalFigure(title string, tr *Traversal) (*plotting.Figure, error) {
 
 // ActivationFigure redraws the paper's Fig. 4 for the models named in names (acts[i] measured on
 // names[i]'s model, e.g. SUM-AAE and MAX-AAE on one dataset): the histograms of the number of
-// activated atoms per image, and the mean of each image's sorted norm ratios ‖atom‖/‖x‖ against
-// the atom's rank with the activation threshold dashed.
+// activated atoms per image; the paper's curve, the mean of each image's atom norms ‖atom‖₂ in
+// decreasing order ([Activation.SortedMeanNorm]); and the same for the ratios ‖atom‖/‖x‖ that
+// the activation threshold (dashed) applies to ([Activation.SortedMean]).
 func ActivationFigure(dataset string, names []string, acts []*Activation) (*plotting.Figure, error) {
 	if len(acts) == 0 || len(names) != len(acts) {
 		return nil, fmt.Errorf("aae.ActivationFigure: want one name per activation, got %d names and %d activations", len(names), len(acts))
 	}
 	var samples []plotting.Sample
-	var curves []plotting.Series
+	var curves, normCurves []plotting.Series
 	threshold := acts[0].Threshold
 	for i, act := range acts {
 		if act == nil || len(act.Counts) == 0 {
@@ -98,6 +104,10 @@ func ActivationFigure(dataset string, names []string, acts []*Activation) (*plot
 			rank[j] = float64(j + 1)
 		}
 		curves = append(curves, plotting.Series{Name: names[i], X: rank, Y: act.SortedMean, Points: true})
+		if len(act.SortedMeanNorm) != len(act.SortedMean) {
+			return nil, fmt.Errorf("aae.ActivationFigure: %s: %d sorted mean norms for %d ratios", names[i], len(act.SortedMeanNorm), len(act.SortedMean))
+		}
+		normCurves = append(normCurves, plotting.Series{Name: names[i], X: rank, Y: act.SortedMeanNorm, Points: true})
 	}
 	if threshold > 0 && len(acts[0].SortedMean) > 0 {
 		k := len(acts[0].SortedMean)
@@ -109,16 +119,23 @@ func ActivationFigure(dataset string, names []string, acts []*Activation) (*plot
 	if err != nil {
 		return nil, fmt.Errorf("aae.ActivationFigure: %w", err)
 	}
-	c, err := plotting.CurvesWith(plotting.CurveOptions{Title: fmt.Sprintf("Mean sorted atom norms (%s)", dataset),
+	n, err := plotting.CurvesWith(plotting.CurveOptions{Title: fmt.Sprintf("Mean sorted atom norms (%s, %s)", dataset, norm),
+		XLabel: "rank of the atom", YLabel: "‖atom‖₂"}, normCurves...)
+	if err != nil {
+		return nil, fmt.Errorf("aae.ActivationFigure: %w", err)
+	}
+	c, err := plotting.CurvesWith(plotting.CurveOptions{Title: fmt.Sprintf("Mean sorted norm ratios (%s)", dataset),
 		XLabel: "rank of the atom", YLabel: "‖atom‖ / ‖x‖"}, curves...)
 	if err != nil {
 		return nil, fmt.Errorf("aae.ActivationFigure: %w", err)
 	}
-	return plotting.Row(h, c)
+	return plotting.Row(h, n, c)
 }
 
 // PGDIterationFigure draws the mean PSNR of the PGD iterates x_0, x_1, … of each result against
-// the iteration (points joined; dashed for the fixed rule), and each baseline (a result without
+// the iteration (points joined; dashed for the fixed rule; the legend gives the mean PSNR of the
+// estimate PGD returned, which with the minimum-residual estimate picks each image's own
+// iterate and so lies on no curve), and each baseline (a result without
 // PGD, e.g. bicubic) as a flat dashed line without points, e.g. to compare the paper's fixed-step iteration with the authors'
 // step grid. The results must come from one SRProblem (PGD's statistics need its ground truth).
 func PGDIterationFigure(title string, results ...*SRResult) (*plotting.Figure, error) {
@@ -142,7 +159,9 @@ func PGDIterationFigure(title string, results ...*SRResult) (*plotting.Figure, e
 			x[i], y[i] = float64(its[i].Iteration), its[i].MeanPSNR()
 		}
 		last = max(last, its[len(its)-1].Iteration)
-		curves = append(curves, plotting.Series{Name: r.Method + " (" + r.PGD.Rule.String() + ")", X: x, Y: y, Points: true,
+		// The returned estimate (the minimum-residual iterate under the authors' rule) need not be
+		// any one iterate for every image: the legend gives its PSNR, the table's number.
+		curves = append(curves, plotting.Series{Name: fmt.Sprintf("%s (%s; returned %.2f dB)", r.Method, r.PGD.Rule, r.Sum.Mean), X: x, Y: y, Points: true,
 			Dashed: r.PGD.Rule == solvers.FixedStep})
 	}
 	if len(curves) == 0 {

@@ -42,9 +42,10 @@ func TestFigures(t *testing.T) {
 		return d
 	}
 	act := func(counts ...int) *Activation {
-		a := &Activation{Norm: NormClipped, Threshold: DefaultThreshold, Counts: counts, SortedMean: make([]float64, K)}
+		a := &Activation{Norm: NormClipped, Threshold: DefaultThreshold, Counts: counts, SortedMean: make([]float64, K), SortedMeanNorm: make([]float64, K)}
 		for j := range a.SortedMean {
 			a.SortedMean[j] = 0.5 / float64(j+1)
+			a.SortedMeanNorm[j] = 5 / float64(j+1)
 		}
 		return a
 	}

@@ -342,13 +342,22 @@ func TestSRSettings(t *testing.T) {
 	if got, want := DescribePGD(nil), DescribePGD(s); got != want {
 		t.Errorf("DescribePGD(nil) = %q, want the defaults' %q", got, want)
 	}
-	s, err = SRSettings(newStore(t, ParamPGDRule, "fixed", ParamPGDStep, "0.5", ParamPGDIterations, "40", ParamPGDEstimate, "min-residual",
-		ParamPGDStepGrid, "2, 4"))
+	s, err = SRSettings(newStore(t, ParamPGDRule, "fixed", ParamPGDStep, "0.5", ParamPGDIterations, "40", ParamPGDEstimate, "min-residual"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Rule != solvers.FixedStep || s.Step != 0.5 || s.Iterations != 40 || s.Estimate != solvers.EstimateMinResidual || !slices.Equal(s.Steps, []float64{2, 4}) {
+	if s.Rule != solvers.FixedStep || s.Step != 0.5 || s.Iterations != 40 || s.Estimate != solvers.EstimateMinResidual {
 		t.Errorf("set flags: %+v", *s)
+	}
+	if g, err := SRSettings(newStore(t, ParamPGDStepGrid, "2, 4")); err != nil || !slices.Equal(g.Steps, []float64{2, 4}) {
+		t.Errorf("--pgd_step_grid 2,4: %+v, %v", g, err)
+	}
+	// A flag of the other rule is refused rather than ignored.
+	if _, err := SRSettings(newStore(t, ParamPGDStep, "5")); err == nil || !strings.Contains(err.Error(), "--pgd_step 5 is the step of --pgd_rule fixed") {
+		t.Errorf("--pgd_step under the best-residual rule: error %v", err)
+	}
+	if _, err := SRSettings(newStore(t, ParamPGDRule, "fixed", ParamPGDStepGrid, "2,4")); err == nil || !strings.Contains(err.Error(), "the fixed rule takes one step") {
+		t.Errorf("--pgd_step_grid under the fixed rule: error %v", err)
 	}
 	if got, want := DescribePGD(s), "fixed rule, γ = 0.5, 40 iterations, min-residual iterate"; got != want {
 		t.Errorf("DescribePGD = %q, want %q", got, want)

@@ -144,15 +144,28 @@ type SRResult struct {
 	PGD    *solvers.PGDResult // nil for the baselines
 }
 
-// Baseline upsamples y by bilinear or bicubic interpolation (no learning).
-func (p *SRProblem) Baseline(b compute.Backend, method linop.Interpolation) (*SRResult, error) {
+// Baseline upsamples y by bilinear or bicubic interpolation (no learning), with the samples of y
+// on grid: [linop.HalfPixel] is the authors' (PyTorch's align_corners=False), whose estimate is
+// shifted by (f−1)/2 pixels from the grid the subsampling measured y on (½ pixel at ×2, 1½ at
+// ×4); [linop.Decimated] places them where the subsampling took them. The method is named
+// "bicubic" (half-pixel) or "bicubic-decimated".
+func (p *SRProblem) Baseline(b compute.Backend, method linop.Interpolation, grid linop.Grid) (*SRResult, error) {
 	t := p.Truth
 	f := p.Measurement.Factor
-	x, err := solvers.Interpolate(b, p.Y, []int{t.Height / f, t.Width / f, t.Channels}, t.Height, t.Width, method)
+	x, err := solvers.Interpolate(b, p.Y, []int{t.Height / f, t.Width / f, t.Channels}, t.Height, t.Width, method, grid)
 	if err != nil {
 		return nil, err
 	}
-	return p.result(method.String(), x, nil)
+	return p.result(BaselineName(method, grid), x, nil)
+}
+
+// BaselineName names an interpolation baseline: "bilinear", "bicubic" (PyTorch's half-pixel grid,
+// the authors'), "bilinear-decimated", "bicubic-decimated".
+func BaselineName(method linop.Interpolation, grid linop.Grid) string {
+	if grid == linop.HalfPixel {
+		return method.String()
+	}
+	return method.String() + "-" + grid.String()
 }
 
 // SRSettings returns the PGD settings that the store's pgd_* parameters ([ParamPGDRule] and
@@ -179,6 +192,15 @@ func SRSettings(store *model.Store) (*solvers.PGDSettings, error) {
 			return nil, fmt.Errorf("--%s %q: %q is not a positive number", ParamPGDStepGrid, grid, f)
 		}
 		s.Steps = append(s.Steps, g)
+	}
+	// A flag of the other rule would be silently ignored.
+	switch {
+	case s.Rule == solvers.BestResidualStep && s.Step != 0:
+		return nil, fmt.Errorf("--%s %g is the step of --%s fixed; the %s rule tries the steps of --%s (%s): pass --%s fixed, or drop --%s",
+			ParamPGDStep, s.Step, ParamPGDRule, s.Rule, ParamPGDStepGrid, grid, ParamPGDRule, ParamPGDStep)
+	case s.Rule == solvers.FixedStep && grid != joinSteps(solvers.DefaultSteps):
+		return nil, fmt.Errorf("--%s %q lists the steps of --%s %s; the fixed rule takes one step, --%s: pass --%s %s, or drop --%s",
+			ParamPGDStepGrid, grid, ParamPGDRule, solvers.BestResidualStep, ParamPGDStep, ParamPGDRule, solvers.BestResidualStep, ParamPGDStepGrid)
 	}
 	return &s, nil
 }

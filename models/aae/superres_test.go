@@ -42,8 +42,12 @@ func TestSRMeasurement(t *testing.T) {
 	if len(x4.Y) != truth.N*7*7 || x4.Measurement.IsPaper() {
 		t.Errorf("×4: %d measurements, want %d; paper %v", len(x4.Y), truth.N*7*7, x4.Measurement.IsPaper())
 	}
-	if bl, err := x4.Baseline(b, linop.Bicubic); err != nil || len(bl.X) != len(truth.Pixels) {
-		t.Errorf("×4 baseline: %v", err)
+	for _, grid := range []linop.Grid{linop.HalfPixel, linop.Decimated} {
+		if bl, err := x4.Baseline(b, linop.Bicubic, grid); err != nil || len(bl.X) != len(truth.Pixels) {
+			t.Errorf("×4 %v baseline: %v", grid, err)
+		} else if want := BaselineName(linop.Bicubic, grid); bl.Method != want {
+			t.Errorf("×4 %v baseline named %q, want %q", grid, bl.Method, want)
+		}
 	}
 	noisy := func(seed uint64) []float32 {
 		p, err := NewSRProblemWith(b, truth, SRMeasurement{Noise: 0.05, Seed: seed})

@@ -417,6 +417,88 @@ func TestInterpolationMatchesPyTorch(t *testing.T) {
 	}
 }
 
+// TestInterpolationDecimatedGrid: on the Decimated grid the output keeps every input sample at
+// pixel f·i, where Subsample took it (so Subsample undoes the interpolation exactly), interpolates
+// a periodic linear ramp exactly with bilinear weights, wraps around the border, and preserves
+// constants; a half-pixel grid does none of the first three.
+func TestInterpolationDecimatedGrid(t *testing.T) {
+	b := getBackend(t, "go")
+	for _, method := range []Interpolation{Bilinear, Bicubic} {
+		for _, f := range []int{2, 4} {
+			in := 7
+			m, err := InterpolationMatrixOn(in, f*in, method, Decimated)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for o := range f * in {
+				if s := mat.Sum(m.RowView(o)); math.Abs(s-1) > 1e-12 {
+					t.Errorf("%v ×%d: row %d sums to %g", method, f, o, s)
+				}
+				if o%f != 0 {
+					continue
+				}
+				for i := range in {
+					if want := float64(b2i(i == o/f)); math.Abs(m.At(o, i)-want) > 1e-12 {
+						t.Errorf("%v ×%d: M[%d, %d] = %g, want %g (sample %d kept at pixel %d)", method, f, o, i, m.At(o, i), want, o/f, o)
+					}
+				}
+			}
+			// The last output pixels lie between the last sample and the first (periodic).
+			if last := f*in - 1; m.At(last, 0) <= 0 {
+				t.Errorf("%v ×%d: M[%d, 0] = %g: the border does not wrap", method, f, last, m.At(last, 0))
+			}
+			// 2-D: Subsample(Resize_decimated(y)) = y.
+			y := make([]float64, in*in)
+			for i := range y {
+				y[i] = float64((i*37)%11) / 11
+			}
+			up, err := ResizeOn([]int{in, in, 1}, f*in, f*in, method, Decimated)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := NewExec(b, Must(Compose(Must(Subsample([]int{f * in, f * in, 1}, f)), up)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := e.Apply64(y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d, _ := maxAbsDiff(got, y); d > 1e-12 {
+				t.Errorf("%v ×%d: Subsample after decimated-grid interpolation differs from y by %g", method, f, d)
+			}
+			half, err := InterpolationMatrix(in, f*in, method)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(half.At(0, 0)-1) < 1e-12 && math.Abs(half.At(f, 1)-1) < 1e-12 {
+				t.Errorf("%v ×%d: the half-pixel grid also keeps the samples at f·i: the test cannot tell the grids apart", method, f)
+			}
+		}
+	}
+	// Bilinear on the decimated grid interpolates a linear function exactly between samples.
+	m, err := InterpolationMatrixOn(5, 10, Bilinear, Decimated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for o := range 8 { // pixels 0…8 lie between samples 0 and 4 without wrapping
+		var got float64
+		for i := range 5 {
+			got += m.At(o, i) * float64(3*i)
+		}
+		if want := 1.5 * float64(o); math.Abs(got-want) > 1e-12 {
+			t.Errorf("bilinear decimated: ramp at pixel %d = %g, want %g", o, got, want)
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func TestConstructorErrors(t *testing.T) {
 	dense := Must(Dense(mat.NewDense(2, 3, nil)))
 	cases := []struct {

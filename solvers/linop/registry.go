@@ -116,6 +116,9 @@ func init() {
 		{"resize-bicubic", "bicubic resize [5, 4, 2] → [10, 7, 2]", func(*rand.Rand) (Operator, error) {
 			return Resize([]int{5, 4, 2}, 10, 7, Bicubic)
 		}},
+		{"resize-bicubic-decimated", "bicubic ×4 upsampling on the decimated grid (periodic) [3, 5, 1] → [12, 20, 1]", func(*rand.Rand) (Operator, error) {
+			return ResizeOn([]int{3, 5, 1}, 12, 20, Bicubic, Decimated)
+		}},
 		{"compose", "Subsample(×2) · CircularConvolution · Scale on [6, 4, 1], not multiplied out", func(rng *rand.Rand) (Operator, error) {
 			conv, err := CircularConvolution([]int{6, 4, 1}, randMatrix(rng, 3, 3), 1, 1)
 			if err != nil {

@@ -333,13 +333,53 @@ func ParseInterpolation(name string) (Interpolation, error) {
 func cubic1(t, a float64) float64 { return ((a+2)*t-(a+3))*t*t + 1 }
 func cubic2(t, a float64) float64 { return ((a*t-5*a)*t+8*a)*t - 4*a }
 
+// Grid says where the in samples of an interpolation sit on the grid of the out samples.
+type Grid int
+
+const (
+	// HalfPixel is PyTorch's align_corners=False: with f = out/in, sample i stands for the out
+	// pixels f·i … f·i+f−1 and sits at their centre, f·i + (f−1)/2; borders are replicated. The
+	// authors of paper 000 upsample with it.
+	HalfPixel Grid = iota
+	// Decimated puts sample i at out pixel f·i, where keeping every f-th pixel from index 0
+	// ([Subsample], numpy's x[::f]) took it from, and wraps around the borders (the image is
+	// periodic, as a circular blur assumes). For y = S·F·x it is the grid y was measured on;
+	// [HalfPixel] shifts the estimate by (f−1)/2 pixels (½ at ×2, 1½ at ×4).
+	Decimated
+)
+
+func (g Grid) String() string {
+	switch g {
+	case HalfPixel:
+		return "half-pixel"
+	case Decimated:
+		return "decimated"
+	}
+	return fmt.Sprintf("Grid(%d)", int(g))
+}
+
 // InterpolationMatrix returns the out×in matrix M of 1D interpolation from in to out samples with
 // PyTorch's align_corners=False conventions (see [Bilinear], [Bicubic]), so that y = M·x. Applied
 // along both axes ([Resize]) it reproduces F.interpolate(x, size=(outH, outW), mode=...,
 // align_corners=False).
 func InterpolationMatrix(in, out int, method Interpolation) (*mat.Dense, error) {
+	return InterpolationMatrixOn(in, out, method, HalfPixel)
+}
+
+// InterpolationMatrixOn is [InterpolationMatrix] with the samples placed on grid: [HalfPixel]
+// (PyTorch's align_corners=False) or [Decimated] (sample i at out pixel i·out/in, the source
+// coordinate of out pixel o is s = o·in/out, indices taken modulo in; the same bilinear and Keys
+// cubic weights of t = s − ⌊s⌋).
+func InterpolationMatrixOn(in, out int, method Interpolation, grid Grid) (*mat.Dense, error) {
 	if in < 1 || out < 1 {
 		return nil, fmt.Errorf("linop.InterpolationMatrix: sizes %d→%d must be positive", in, out)
+	}
+	switch grid {
+	case HalfPixel:
+	case Decimated:
+		return decimatedMatrix(in, out, method)
+	default:
+		return nil, fmt.Errorf("linop.InterpolationMatrix: unknown grid %v", grid)
 	}
 	switch method {
 	case Bilinear:
@@ -362,20 +402,55 @@ func InterpolationMatrix(in, out int, method Interpolation) (*mat.Dense, error) 
 	return nil, fmt.Errorf("linop.InterpolationMatrix: unknown interpolation %v", method)
 }
 
+// decimatedMatrix is InterpolationMatrixOn for the Decimated grid.
+func decimatedMatrix(in, out int, method Interpolation) (*mat.Dense, error) {
+	m := mat.NewDense(out, in, nil)
+	scale := float64(in) / float64(out)
+	wrap := func(i int) int { return ((i % in) + in) % in }
+	for o := range out {
+		s := float64(o) * scale
+		i0 := int(math.Floor(s))
+		t := s - float64(i0)
+		switch method {
+		case Bilinear:
+			m.Set(o, wrap(i0), m.At(o, wrap(i0))+1-t)
+			m.Set(o, wrap(i0+1), m.At(o, wrap(i0+1))+t)
+		case Bicubic:
+			w := [4]float64{cubic2(t+1, BicubicA), cubic1(t, BicubicA), cubic1(1-t, BicubicA), cubic2(2-t, BicubicA)}
+			for k, wk := range w {
+				idx := wrap(i0 - 1 + k)
+				m.Set(o, idx, m.At(o, idx)+wk)
+			}
+		default:
+			return nil, fmt.Errorf("linop.InterpolationMatrix: unknown interpolation %v", method)
+		}
+	}
+	return m, nil
+}
+
 // Resize returns the interpolation of each channel of [H, W, C] images to [outH, outW, C] with
 // the given method (PyTorch's F.interpolate(..., align_corners=False), see [InterpolationMatrix]).
 func Resize(shape []int, outH, outW int, method Interpolation) (Operator, error) {
+	return ResizeOn(shape, outH, outW, method, HalfPixel)
+}
+
+// ResizeOn is [Resize] with the input samples placed on grid ([InterpolationMatrixOn]).
+func ResizeOn(shape []int, outH, outW int, method Interpolation, grid Grid) (Operator, error) {
 	if err := checkImageShape("linop.Resize", shape); err != nil {
 		return nil, err
 	}
-	r, err := InterpolationMatrix(shape[0], outH, method)
+	r, err := InterpolationMatrixOn(shape[0], outH, method, grid)
 	if err != nil {
 		return nil, fmt.Errorf("linop.Resize: %w", err)
 	}
-	c, err := InterpolationMatrix(shape[1], outW, method)
+	c, err := InterpolationMatrixOn(shape[1], outW, method, grid)
 	if err != nil {
 		return nil, fmt.Errorf("linop.Resize: %w", err)
+	}
+	name := method.String()
+	if grid != HalfPixel {
+		name += ", " + grid.String()
 	}
 	return newSeparable(shape, [][2]*mat.Dense{{r, c}},
-		fmt.Sprintf("Resize(%s, %s→%d×%d)", method, dimsString(shape), outH, outW)), nil
+		fmt.Sprintf("Resize(%s, %s→%d×%d)", name, dimsString(shape), outH, outW)), nil
 }
