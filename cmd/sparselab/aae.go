@@ -45,7 +45,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	exportTo := fs.String("to", "models/aae/weights", "export: folder receiving <dataset>-<aggregation>.ckpt; snapshot: folder receiving the run's last.ckpt and its history (required)")
 	force := fs.Bool("force", false, "export: replace the weights in --to even if they recorded a higher validation PSNR than the run's best")
 	images := fs.String("images", "0,1,2", "decompose: comma-separated test image indices (relative to --test_offset)")
-	block := fs.Int("block", 0, "traverse: latent block")
+	block := fs.Int("block", -1, "traverse: latent block (-1: the coordinate with the widest test-set range, as in notebook 01)")
 	coord := fs.Int("coord", 0, "traverse: coordinate within the block")
 	steps := fs.Int("traverse_steps", aae.DefaultTraversalSteps, "traverse: number of images along the sweep (at least 2)")
 	rawNorm := fs.Bool("raw", false, "decompose, atoms (figure): atom norms without clipping atoms to [0,1]")
@@ -229,16 +229,26 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
-			result, fig, err = decompositionFigure(decs, name)
+			result, fig, err = decompositionFigure(decs, name, params.MustGet[int](store, aae.ParamTestOffset))
 			if err != nil {
 				return err
 			}
 			name = "decompose-" + name
 		} else {
 			K, d := params.MustGet[int](store, aae.ParamBlocks), params.MustGet[int](store, aae.ParamBlockSize)
+			if *block == -1 {
+				coordGiven := false
+				fs.Visit(func(f *flag.Flag) { coordGiven = coordGiven || f.Name == "coord" })
+				if coordGiven {
+					return fmt.Errorf("--coord %d needs --block: without it traverse picks the widest coordinate, block and coordinate both", *coord)
+				}
+				if *block, *coord, err = a.WidestCoordinate(test); err != nil {
+					return err
+				}
+			}
 			switch {
 			case *block < 0 || *block >= K:
-				return fmt.Errorf("--block %d: the model has %d latent blocks: use 0 to %d", *block, K, K-1)
+				return fmt.Errorf("--block %d: the model has %d latent blocks: use 0 to %d, or -1 for the widest coordinate", *block, K, K-1)
 			case *coord < 0 || *coord >= d:
 				return fmt.Errorf("--coord %d: a latent block has %d coordinates: use 0 to %d", *coord, d, d-1)
 			case *steps < 2:
@@ -248,7 +258,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
-			result, fig, err = traversalFigure(tr, name)
+			result, fig, err = traversalFigure(tr, name, params.MustGet[int](store, aae.ParamTestOffset))
 			if err != nil {
 				return err
 			}
@@ -405,26 +415,29 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 
 // decompositionFigure draws each decomposition as a row (aae.DecompositionFigure) and returns its
 // JSON summary.
-func decompositionFigure(decs []aae.Decomposition, name string) (any, *plotting.Figure, error) {
+// index counts from --test_offset, test_index from the first test image.
+func decompositionFigure(decs []aae.Decomposition, name string, offset int) (any, *plotting.Figure, error) {
 	type row struct {
 		Index     int       `json:"index"`
+		TestIndex int       `json:"test_index"`
 		Activated int       `json:"activated_atoms"`
 		Blocks    []int     `json:"blocks_by_norm"`
 		Ratios    []float64 `json:"norm_ratios"`
 	}
 	var rows []row
 	for _, d := range decs {
-		rows = append(rows, row{d.Index, d.Activated, d.Blocks, d.Ratios})
+		rows = append(rows, row{d.Index, offset + d.Index, d.Activated, d.Blocks, d.Ratios})
 	}
 	fig, err := aae.DecompositionFigure("Atom decompositions ("+name+"): image, reconstruction, atoms by norm ratio", decs, 0)
 	return rows, fig, err
 }
 
-// traversalFigure draws a latent traversal (aae.TraversalFigure) and returns its JSON summary.
-func traversalFigure(tr *aae.Traversal, name string) (any, *plotting.Figure, error) {
+// traversalFigure draws a latent traversal (aae.TraversalFigure) and returns its JSON summary;
+// base, argmin and argmax count from --test_offset, given as test_offset.
+func traversalFigure(tr *aae.Traversal, name string, offset int) (any, *plotting.Figure, error) {
 	fig, err := aae.TraversalFigure(fmt.Sprintf("Latent traversal (%s): θ[%d,%d] from %.2f to %.2f", name, tr.Block, tr.Coord, tr.Min, tr.Max), tr)
 	summary := map[string]any{"block": tr.Block, "coord": tr.Coord, "base": tr.Base, "min": tr.Min, "max": tr.Max,
-		"argmin": tr.ArgMin, "argmax": tr.ArgMax, "values": tr.Values}
+		"argmin": tr.ArgMin, "argmax": tr.ArgMax, "values": tr.Values, "test_offset": offset}
 	return summary, fig, err
 }
 

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Train paper 000's autoencoders on a lent GPU machine and bring the weights back.
+#
+# The GPU machine (the `device` tool of this workplace: one H100 or H200, JAX's CUDA PJRT plugin,
+# no Go, no network) runs a copy of the working tree plus up to 64 MiB in all, and returns at most
+# 8 files of 16 MiB from $OUT. The repository alone is about 25 MB, so the binary (xz) and one
+# dataset travel per call: MNIST and Fashion-MNIST go in two calls back to back; the first
+# call's binary stays on the warm machine, and the trainings run detached (setsid) across calls.
+#
+# Here (2 CPU cores), once:
+#   scripts/device-train.sh pack                 # builds .device/ (ignored): binary + both datasets
+# On the device machine (the run tool; `carry` as printed by pack):
+#   bash scripts/device-train.sh start mnist 8          # call 1, carry .device/bin .device/data/mnist
+#   bash scripts/device-train.sh start fashion-mnist 7  # call 2, carry .device/data/fashion-mnist
+#   bash scripts/device-train.sh collect 8              # same call 2: waits ≤ 8 min, packs $OUT
+# Back here, with the files the run tool copied (files_at):
+#   scripts/device-train.sh unpack DIR           # → $SPARSELAB_RUNS/device/<ds>-<agg>.ckpt, then
+#   sparselab aae eval --dataset D --aggregation A --weights $SPARSELAB_RUNS/device/D-A.ckpt
+#   and, where it beats the shipped weights, copy it and its history into models/aae/weights/.
+#
+# start MODE (third argument): "continue" (default) goes on from the shipped weights at Adam 1e-4
+# (the paper's rate; fresh moments), "scratch" trains the paper's recipe from the initial weights
+# (--seed 0). Both keep the shipped seed, split and batch size, validate every 5 epochs and keep
+# the best checkpoint. Set DEVICE_BACKEND to override the backend (default: XLA CUDA through the
+# JAX plugin; `DEVICE_BACKEND=onnx` rehearses the whole flow on a CPU machine).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+dev=.device
+state=/tmp/sparselab-device
+
+die() { echo "device-train: $*" >&2; exit 1; }
+
+models_of() { echo ae sum max; }
+
+pack() {
+    command -v xz >/dev/null || die "xz is missing: apt-get install -y xz-utils"
+    local data=${SPARSELAB_DATA:-$HOME/.cache/sparselab/data}
+    mkdir -p "$dev/bin"
+    echo "building the binary (CGO for the XLA plugin, stripped)"
+    CGO_ENABLED=1 GOEXPERIMENT=simd go build -trimpath -ldflags='-s -w' -o "$dev/bin/sparselab" ./cmd/sparselab
+    rm -f "$dev/bin/sparselab.xz"
+    xz -T0 -9 "$dev/bin/sparselab"
+    for ds in mnist fashion-mnist; do
+        go run ./cmd/sparselab data fetch "$ds" >/dev/null || die "cannot fetch $ds (see sparselab data fetch $ds)"
+        mkdir -p "$dev/data/$ds"
+        for f in "$data/$ds"/*-ubyte.gz; do
+            # The raw IDX bytes compress better with xz; the device re-gzips them, and the
+            # datasets' content checksums accept any gzip of the original bytes.
+            out="$dev/data/$ds/$(basename "$f" .gz).xz"
+            [ -s "$out" ] || zcat "$f" | xz -T0 -9 >"$out"
+        done
+    done
+    du -sh "$dev/bin" "$dev/data"/* | sed 's/^/  /'
+    echo "repository (tracked files): $(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1) bytes"
+    echo 'call 1: carry [".device/bin", ".device/data/mnist"], command "bash scripts/device-train.sh start mnist 8"'
+    echo 'call 2: carry [".device/data/fashion-mnist"], command "bash scripts/device-train.sh start fashion-mnist 7 && bash scripts/device-train.sh collect 8"'
+}
+
+setup_env() {
+    mkdir -p "$state/bin" "$state/runs" "$state/data" "$state/autotune"
+    if [ ! -x "$state/bin/sparselab" ]; then
+        [ -s "$dev/bin/sparselab.xz" ] || die "no $dev/bin/sparselab.xz: run scripts/device-train.sh pack here and carry .device/bin"
+        xz -dc "$dev/bin/sparselab.xz" >"$state/bin/sparselab"
+        chmod +x "$state/bin/sparselab"
+    fi
+    export SPARSELAB_DATA=$state/data SPARSELAB_RUNS=$state/runs GOMLX_NO_AUTO_INSTALL=1
+    if [ -z "${DEVICE_BACKEND:-}" ]; then
+        local sp
+        sp=$(python3 -c 'import site; print(site.getsitepackages()[0])' 2>/dev/null) || die "no python3 to locate the JAX CUDA plugin; set DEVICE_BACKEND"
+        local plugin
+        plugin=$(ls "$sp"/jax_plugins/xla_cuda*/xla_cuda_plugin.so 2>/dev/null | head -1)
+        [ -n "$plugin" ] || die "no jax_plugins/xla_cuda*/xla_cuda_plugin.so under $sp; set DEVICE_BACKEND"
+        export LD_LIBRARY_PATH=$sp/nvidia/cu13/lib:$sp/nvidia/cudnn/lib:$sp/nvidia/nccl/lib:$sp/nvidia/nvshmem/lib:${LD_LIBRARY_PATH:-}
+        export XLA_FLAGS="--xla_gpu_per_fusion_autotune_cache_dir=$state/autotune ${XLA_FLAGS:-}"
+        DEVICE_BACKEND="xla:$plugin,preallocate=false"
+    fi
+    export DEVICE_BACKEND
+}
+
+start() {
+    local ds=${1:?dataset}; local minutes=${2:?minutes}; local mode=${3:-continue}
+    case $ds in mnist | fashion-mnist) ;; *) die "dataset $ds: want mnist or fashion-mnist" ;; esac
+    setup_env
+    [ -d "$dev/data/$ds" ] || die "no $dev/data/$ds: carry it (scripts/device-train.sh pack makes it)"
+    mkdir -p "$state/data/$ds"
+    for f in "$dev/data/$ds"/*.xz; do
+        xz -dc "$f" | gzip -1 >"$state/data/$ds/$(basename "$f" .xz).gz"
+    done
+    local from=true
+    case $mode in continue) ;; scratch) from=false ;; *) die "mode $mode: want continue or scratch" ;; esac
+    for agg in $(models_of); do
+        local run=$state/runs/$ds-$agg
+        mkdir -p "$run"
+        # --steps is a bound far beyond the time budget (it counts the shipped steps too).
+        setsid nohup "$state/bin/sparselab" aae train --dataset "$ds" --aggregation "$agg" --run_dir "$run" \
+            --from_shipped=$from --learning_rate 1e-4 --steps 100000000 --eval_every 1875 \
+            --time_budget "${minutes}m" --backend "$DEVICE_BACKEND" >"$run/train.log" 2>&1 </dev/null &
+        echo "$!" >"$run/pid"
+        echo "started $ds $agg ($mode, ${minutes} min, $DEVICE_BACKEND): $run"
+    done
+    sleep 20
+    for agg in $(models_of); do tail -n 2 "$state/runs/$ds-$agg/train.log" | sed "s/^/  $ds $agg: /"; done
+}
+
+collect() {
+    local wait_min=${1:-0}
+    setup_env
+    local deadline=$(($(date +%s) + wait_min * 60))
+    while :; do
+        local running=0
+        for p in "$state"/runs/*/pid; do
+            [ -e "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null && running=$((running + 1))
+        done
+        [ "$running" -eq 0 ] && break
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            echo "$running training(s) still running at the deadline: stopping them (they checkpoint on SIGINT)"
+            for p in "$state"/runs/*/pid; do kill -INT "$(cat "$p")" 2>/dev/null || true; done
+            sleep 15
+            break
+        fi
+        sleep 10
+    done
+    local out=${OUT:-$state/out}
+    mkdir -p "$out"
+    : >"$out/device-train.log"
+    for run in "$state"/runs/*; do
+        [ -d "$run" ] || continue
+        local name ds agg
+        name=$(basename "$run"); ds=${name%-*}; agg=${name##*-}
+        {
+            echo "== $name"
+            tail -n 5 "$run/train.log"
+        } >>"$out/device-train.log"
+        local stage=$state/stage/$name
+        rm -rf "$stage"; mkdir -p "$stage"
+        if "$state/bin/sparselab" aae export --dataset "$ds" --aggregation "$agg" --run_dir "$run" --to "$stage" >>"$out/device-train.log" 2>&1; then
+            cp "$run/train.log" "$stage/$name.train.log"
+            tar -C "$stage" -czf "$out/$name.tar.gz" .
+        fi
+    done
+    nvidia-smi --query-gpu=name,memory.used --format=csv >>"$out/device-train.log" 2>&1 || true
+    cat "$out/device-train.log"
+    ls -la "$out"
+}
+
+unpack() {
+    local from=${1:?folder with the <ds>-<agg>.tar.gz files}
+    local runs=${SPARSELAB_RUNS:-$HOME/.cache/sparselab/runs}/device
+    mkdir -p "$runs"
+    for t in "$from"/*.tar.gz; do
+        tar -C "$runs" -xzf "$t"
+        echo "unpacked $t into $runs"
+    done
+    ls -la "$runs"
+}
+
+case ${1:-} in
+pack) pack ;;
+start) shift; start "$@" ;;
+collect) shift; collect "$@" ;;
+unpack) shift; unpack "$@" ;;
+*) die "usage: $0 pack | start DATASET MINUTES [continue|scratch] | collect [WAIT_MINUTES] | unpack DIR" ;;
+esac
