@@ -11,8 +11,10 @@
 #   scripts/device-train.sh pack                 # builds .device/ (ignored): binary + both datasets
 # On the device machine (the run tool; `carry` as printed by pack):
 #   bash scripts/device-train.sh start mnist 8          # call 1, carry .device/bin .device/data/mnist
-#   bash scripts/device-train.sh start fashion-mnist 7  # call 2, carry .device/data/fashion-mnist
-#   bash scripts/device-train.sh collect 8              # same call 2: waits ≤ 8 min, packs $OUT
+#   bash scripts/device-train.sh start fashion-mnist 6  # call 2 at once (a machine idle 30 s goes
+#   bash scripts/device-train.sh collect 7              #   back), carry .device/data/fashion-mnist;
+#                                                       #   collect waits ≤ 7 min, packs $OUT
+# About 11 of the 15 device minutes a session gets: the start (1–2 min), call 1 (1 min), call 2 (8).
 # Back here, with the files the run tool copied (files_at):
 #   scripts/device-train.sh unpack DIR           # → $SPARSELAB_RUNS/device/<ds>-<agg>.ckpt, then
 #   sparselab aae eval --dataset D --aggregation A --weights $SPARSELAB_RUNS/device/D-A.ckpt
@@ -55,7 +57,7 @@ pack() {
     du -sh "$dev/bin" "$dev/data"/* | sed 's/^/  /'
     echo "repository (tracked files): $(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1) bytes"
     echo 'call 1: carry [".device/bin", ".device/data/mnist"], command "bash scripts/device-train.sh start mnist 8"'
-    echo 'call 2: carry [".device/data/fashion-mnist"], command "bash scripts/device-train.sh start fashion-mnist 7 && bash scripts/device-train.sh collect 8"'
+    echo 'call 2 (at once): carry [".device/data/fashion-mnist"], command "bash scripts/device-train.sh start fashion-mnist 6 && bash scripts/device-train.sh collect 7", timeout_s 590'
 }
 
 setup_env() {
@@ -140,7 +142,9 @@ collect() {
             tar -C "$stage" -czf "$out/$name.tar.gz" .
         fi
     done
-    nvidia-smi --query-gpu=name,memory.used --format=csv >>"$out/device-train.log" 2>&1 || true
+    if command -v nvidia-smi >/dev/null; then
+        nvidia-smi --query-gpu=name,memory.used --format=csv >>"$out/device-train.log" 2>&1 || true
+    fi
     cat "$out/device-train.log"
     ls -la "$out"
 }
@@ -151,9 +155,12 @@ unpack() {
     mkdir -p "$runs"
     for t in "$from"/*.tar.gz; do
         tar -C "$runs" -xzf "$t"
-        echo "unpacked $t into $runs"
+        local name ds agg
+        name=$(basename "$t" .tar.gz); ds=${name%-*}; agg=${name##*-}
+        # The validation PSNR each run recorded, beside the shipped weights' (same split).
+        echo "$name: device $(go run ./cmd/sparselab aae info --dataset "$ds" --aggregation "$agg" --weights "$runs/$name.ckpt" | grep -o '"val_psnr": [0-9.]*'), shipped $(go run ./cmd/sparselab aae info --dataset "$ds" --aggregation "$agg" | grep -o '"val_psnr": [0-9.]*')"
     done
-    ls -la "$runs"
+    echo "weights in $runs; evaluate with: go run ./cmd/sparselab aae eval --dataset D --aggregation A --weights $runs/D-A.ckpt"
 }
 
 case ${1:-} in
