@@ -62,3 +62,36 @@ func sum(v []float32) float64 {
 	}
 	return s
 }
+
+// The two grids of an interpolation from 3 samples to 6 pixels (×2): on the half-pixel grid
+// (PyTorch's align_corners=False) sample i sits at pixel 2i + ½, so only the clamped borders copy a
+// sample and pixel 2 mixes samples 0 and 1; on
+// the decimated grid sample i sits at pixel 2i, where Subsample took it, and the pixels between
+// are averages, the last one wrapping to the first sample.
+func ExampleInterpolationMatrixOn() {
+	for _, grid := range []linop.Grid{linop.HalfPixel, linop.Decimated} {
+		m, err := linop.InterpolationMatrixOn(3, 6, linop.Bilinear, grid)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(grid)
+		for o := range 6 {
+			fmt.Printf("  pixel %d: %.2f\n", o, m.RawRowView(o))
+		}
+	}
+	// Output:
+	// half-pixel
+	//   pixel 0: [1.00 0.00 0.00]
+	//   pixel 1: [0.75 0.25 0.00]
+	//   pixel 2: [0.25 0.75 0.00]
+	//   pixel 3: [0.00 0.75 0.25]
+	//   pixel 4: [0.00 0.25 0.75]
+	//   pixel 5: [0.00 0.00 1.00]
+	// decimated
+	//   pixel 0: [1.00 0.00 0.00]
+	//   pixel 1: [0.50 0.50 0.00]
+	//   pixel 2: [0.00 1.00 0.00]
+	//   pixel 3: [0.00 0.50 0.50]
+	//   pixel 4: [0.00 0.00 1.00]
+	//   pixel 5: [0.50 0.00 0.50]
+}
