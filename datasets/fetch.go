@@ -70,8 +70,8 @@ func Fetch(name string, log io.Writer) (dir string, err error) {
 // read), and each member's size, MD5 and modification time are recorded in the folder
 // (".sparselab-extracted.json"). If every member of an archive dataset is already present with
 // its expected size and unchanged since its extraction, FetchTo returns at once without reading
-// the archive; a member modified in place is read, and extracted again if its content changed. When nothing works (no
-// network, typically), the error names the files to place in dir by hand.
+// the archive; a member modified in place is read, and extracted again if its content changed.
+// When nothing works (no network, typically), the error names the files to place in dir by hand.
 func FetchTo(name, dir string, log io.Writer) error {
 	spec, err := lookup(name)
 	if err != nil {
