@@ -46,7 +46,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	force := fs.Bool("force", false, "export: replace the weights in --to even if they recorded a higher validation PSNR than the run's best")
 	images := fs.String("images", "0,1,2", "decompose: comma-separated test image indices (relative to --test_offset)")
 	block := fs.Int("block", -1, "traverse: latent block (-1: the coordinate with the widest test-set range, as in notebook 01)")
-	coord := fs.Int("coord", 0, "traverse: coordinate within the block")
+	coord := fs.Int("coord", -1, "traverse: coordinate within the block (-1: 0, or the widest with --block -1)")
 	steps := fs.Int("traverse_steps", aae.DefaultTraversalSteps, "traverse: number of images along the sweep (at least 2)")
 	rawNorm := fs.Bool("raw", false, "decompose, atoms (figure): atom norms without clipping atoms to [0,1]")
 	outDir := fs.String("out", "out/aae", "atoms, decompose, traverse, superres: folder for the PNG figures")
@@ -235,26 +235,14 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			}
 			name = "decompose-" + name
 		} else {
-			K, d := params.MustGet[int](store, aae.ParamBlocks), params.MustGet[int](store, aae.ParamBlockSize)
-			if *block == -1 {
-				coordGiven := false
-				fs.Visit(func(f *flag.Flag) { coordGiven = coordGiven || f.Name == "coord" })
-				if coordGiven {
-					return fmt.Errorf("--coord %d needs --block: without it traverse picks the widest coordinate, block and coordinate both", *coord)
-				}
-				if *block, *coord, err = a.WidestCoordinate(test); err != nil {
-					return err
-				}
-			}
-			switch {
-			case *block < 0 || *block >= K:
-				return fmt.Errorf("--block %d: the model has %d latent blocks: use 0 to %d, or -1 for the widest coordinate", *block, K, K-1)
-			case *coord < 0 || *coord >= d:
-				return fmt.Errorf("--coord %d: a latent block has %d coordinates: use 0 to %d", *coord, d, d-1)
-			case *steps < 2:
+			if *steps < 2 {
 				return fmt.Errorf("--traverse_steps %d: a traversal needs at least 2 images", *steps)
 			}
-			tr, err := a.Traverse(test, aae.TraversalOptions{Block: *block, Coord: *coord, Steps: *steps})
+			blk, crd, err := a.TraversalCoordinate(test, *block, *coord)
+			if err != nil {
+				return err
+			}
+			tr, err := a.Traverse(test, aae.TraversalOptions{Block: blk, Coord: crd, Steps: *steps})
 			if err != nil {
 				return err
 			}
@@ -262,7 +250,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			if err != nil {
 				return err
 			}
-			name = fmt.Sprintf("traverse-%s-b%d-c%d", name, *block, *coord)
+			name = fmt.Sprintf("traverse-%s-b%d-c%d", name, blk, crd)
 		}
 		if *asJSON {
 			js, _ := json.MarshalIndent(result, "", "  ")

@@ -54,7 +54,7 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"aae", "decompose", "--aggregation", "max", "--test_count", "5", "--images", "1,7"}, 1,
 			"--images: index 7 is outside the 5 test images loaded (--test_offset 0, --test_count 5): use 0 to 4, or raise --test_count"},
 		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--block", "20"}, 1, "--block 20: the model has 20 latent blocks: use 0 to 19, or -1"},
-		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--block", "0", "--coord", "-1"}, 1, "--coord -1: a latent block has 10 coordinates"},
+		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--block", "0", "--coord", "-2"}, 1, "--coord -2: a latent block has 10 coordinates"},
 		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--coord", "3"}, 1, "--coord 3 needs --block"},
 		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--traverse_steps", "1"}, 1, "--traverse_steps 1: a traversal needs at least 2 images"},
 		{[]string{"aae", "superres", "--pgd_rule", "adaptive"}, 1, `--pgd_rule: solvers: unknown PGD step rule "adaptive"`},

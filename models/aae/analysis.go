@@ -655,6 +655,27 @@ func (a *Analyzer) Traverse(images *datasets.Images, opts TraversalOptions) (*Tr
 	return tr, nil
 }
 
+// TraversalCoordinate resolves the --block and --coord flags of a latent traversal (the CLI's and
+// notebook 01's): block −1 picks the widest coordinate over the images ([WidestCoordinate]),
+// block and coordinate both, and then coord must be −1 too (a coordinate without its block would
+// be ignored); coord −1 with a block means 0. Out-of-range values are errors naming the flag.
+func (a *Analyzer) TraversalCoordinate(images *datasets.Images, block, coord int) (int, int, error) {
+	K, d := a.cfg.Blocks, a.cfg.BlockSize
+	switch {
+	case block == -1 && coord != -1:
+		return 0, 0, fmt.Errorf("--coord %d needs --block: without it the widest coordinate is traversed, block and coordinate both", coord)
+	case block == -1:
+		return a.WidestCoordinate(images)
+	case block < 0 || block >= K:
+		return 0, 0, fmt.Errorf("--block %d: the model has %d latent blocks: use 0 to %d, or -1 for the widest coordinate", block, K, K-1)
+	case coord == -1:
+		return block, 0, nil
+	case coord < 0 || coord >= d:
+		return 0, 0, fmt.Errorf("--coord %d: a latent block has %d coordinates: use 0 to %d", coord, d, d-1)
+	}
+	return block, coord, nil
+}
+
 // WidestCoordinate returns the latent coordinate (block, coordinate within the block) whose
 // values spread the most (max − min) over the images: a good default for a latent traversal.
 func (a *Analyzer) WidestCoordinate(images *datasets.Images) (block, coord int, err error) {

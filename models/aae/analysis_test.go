@@ -599,3 +599,35 @@ func TestWidestCoordinate(t *testing.T) {
 		}
 	}
 }
+
+// TestTraversalCoordinate: the --block/--coord rules shared by the CLI and notebook 01.
+func TestTraversalCoordinate(t *testing.T) {
+	images := testImages(5)
+	a := newAnalyzer(t, tinyStore("max"))
+	wb, wc, err := a.WidestCoordinate(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		block, coord       int
+		wantBlock, wantCrd int
+		wantErr            string
+	}{
+		{-1, -1, wb, wc, ""},
+		{1, -1, 1, 0, ""},
+		{1, 2, 1, 2, ""},
+		{-1, 2, 0, 0, "--coord 2 needs --block"},
+		{testBlocks, 0, 0, 0, fmt.Sprintf("--block %d: the model has %d latent blocks", testBlocks, testBlocks)},
+		{-2, 0, 0, 0, "--block -2"},
+		{0, testBlockSize, 0, 0, fmt.Sprintf("--coord %d: a latent block has %d coordinates", testBlockSize, testBlockSize)},
+		{0, -3, 0, 0, "--coord -3"},
+	} {
+		b, c, err := a.TraversalCoordinate(images, tc.block, tc.coord)
+		switch {
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("block %d, coord %d: error %v, want one containing %q", tc.block, tc.coord, err, tc.wantErr)
+		case tc.wantErr == "" && (err != nil || b != tc.wantBlock || c != tc.wantCrd):
+			t.Errorf("block %d, coord %d: (%d, %d, %v), want (%d, %d)", tc.block, tc.coord, b, c, err, tc.wantBlock, tc.wantCrd)
+		}
+	}
+}
