@@ -99,14 +99,15 @@ func fetchSpec(spec *datasetSpec, dir string, log logger) error {
 				return fmt.Errorf("datasets: extracting %s: %w (delete it and run `sparselab data fetch %s` again)",
 					filepath.Join(dir, f.name), err, spec.name)
 			}
+			// The stamp only saves reading the members again: failing to write it is no error.
 			stamp := readStamp(dir)
 			for path, sum := range sums {
 				if err := stamp.record(dir, path, sum); err != nil {
-					return fmt.Errorf("datasets: %w", err)
+					log.printf("%s: %v (the next fetch reads the members again)", spec.name, err)
 				}
 			}
 			if err := stamp.write(dir); err != nil {
-				return fmt.Errorf("datasets: %w", err)
+				log.printf("%s: %v (the next fetch reads the members again)", spec.name, err)
 			}
 		}
 	}
@@ -140,28 +141,49 @@ func readStamp(dir string) stamp {
 }
 
 // record sets the entry of member path (under dir) with the given MD5 and the file's current
-// size and modification time.
+// size and modification time. A time within racyWindow of now is recorded as 0, so that the
+// next fetch reads the member again: a same-size change made within the file system's timestamp
+// resolution would otherwise keep the recorded time (git's "racily clean" rule).
 func (s stamp) record(dir, path, sum string) error {
 	fi, err := os.Stat(filepath.Join(dir, filepath.FromSlash(path)))
 	if err != nil {
 		return fmt.Errorf("recording %s: %w", path, err)
 	}
-	s[path] = stampEntry{Size: fi.Size(), MD5: sum, ModTime: fi.ModTime().UnixNano()}
+	e := stampEntry{Size: fi.Size(), MD5: sum, ModTime: fi.ModTime().UnixNano()}
+	if time.Since(fi.ModTime()) < racyWindow {
+		e.ModTime = 0
+	}
+	s[path] = e
 	return nil
 }
 
-// write saves the stamp in dir through a temporary file and a rename.
+// racyWindow is how recent a member's modification time may be for the stamp to trust it.
+const racyWindow = 2 * time.Second
+
+// write saves the stamp in dir through a temporary file of its own and a rename (concurrent
+// fetches each write a whole stamp; the last rename wins).
 func (s stamp) write(dir string) error {
 	raw, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}
 	dst := filepath.Join(dir, extractedStamp)
-	tmp := dst + ".part"
-	if err := os.WriteFile(tmp, append(raw, '\n'), 0o644); err != nil {
+	tmp, err := os.CreateTemp(dir, extractedStamp+".*.part")
+	if err != nil {
 		return fmt.Errorf("writing %s: %w", dst, err)
 	}
-	if err := os.Rename(tmp, dst); err != nil {
+	_, err = tmp.Write(append(raw, '\n'))
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dst)
+	}
+	if err != nil {
+		_ = os.Remove(tmp.Name())
 		return fmt.Errorf("writing %s: %w", dst, err)
 	}
 	return nil

@@ -229,6 +229,22 @@ func TestFetchArchive(t *testing.T) {
 	if err := FetchTo("test-archive", dir, &log); err != nil || !strings.Contains(log.String(), "already extracted") {
 		t.Fatalf("fetch after touching a member: %v\n%s", err, log.String())
 	}
+	// A member modified within the last seconds is recorded without its time (it is read on
+	// every fetch); an older one with its time, and then taken without reading it.
+	past := time.Now().Add(-time.Hour).Truncate(time.Second)
+	if err := os.Chtimes(filepath.Join(dir, "pack/a.bin"), past, past); err != nil {
+		t.Fatal(err)
+	}
+	if err := FetchTo("test-archive", dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	st := readStamp(dir)
+	if got := st["pack/a.bin"].ModTime; got != past.UnixNano() {
+		t.Errorf("stamp time of a.bin, modified an hour ago: %d, want %d", got, past.UnixNano())
+	}
+	if got := st["pack/b.bin"]; got.ModTime != 0 || got.MD5 != md5Hex(b) {
+		t.Errorf("stamp of b.bin, extracted just now: %+v, want time 0 (read again) and its MD5", got)
+	}
 	writeFile(t, filepath.Join(dir, "pack/b.bin"), []byte("member B, LONGER"))
 	log.Reset()
 	if err := FetchTo("test-archive", dir, &log); err != nil || !strings.Contains(log.String(), "pack/b.bin changed since it was extracted") {

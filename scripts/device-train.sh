@@ -51,7 +51,9 @@ pack() {
             # The raw IDX bytes compress better with xz; the device re-gzips them, and the
             # datasets' content checksums accept any gzip of the original bytes.
             out="$dev/data/$ds/$(basename "$f" .gz).xz"
-            [ -s "$out" ] || zcat "$f" | xz -T0 -9 >"$out"
+            if [ ! -s "$out" ]; then
+                zcat "$f" | xz -T0 -9 >"$out.tmp" && mv "$out.tmp" "$out"
+            fi
         done
     done
     du -sh "$dev/bin" "$dev/data"/* | sed 's/^/  /'
@@ -60,6 +62,7 @@ pack() {
     echo 'call 2 (at once): carry [".device/data/fashion-mnist"], command "bash scripts/device-train.sh start fashion-mnist 6 && bash scripts/device-train.sh collect 7", timeout_s 590'
 }
 
+# setup_env unpacks the binary and sets the environment; with "backend" it also finds the backend.
 setup_env() {
     mkdir -p "$state/bin" "$state/runs" "$state/data" "$state/autotune"
     if [ ! -x "$state/bin/sparselab" ]; then
@@ -68,23 +71,32 @@ setup_env() {
         chmod +x "$state/bin/sparselab"
     fi
     export SPARSELAB_DATA=$state/data SPARSELAB_RUNS=$state/runs GOMLX_NO_AUTO_INSTALL=1
-    if [ -z "${DEVICE_BACKEND:-}" ]; then
+    if [ "${1:-}" = backend ] && [ -z "${DEVICE_BACKEND:-}" ]; then
         local sp
         sp=$(python3 -c 'import site; print(site.getsitepackages()[0])' 2>/dev/null) || die "no python3 to locate the JAX CUDA plugin; set DEVICE_BACKEND"
         local plugin
-        plugin=$(ls "$sp"/jax_plugins/xla_cuda*/xla_cuda_plugin.so 2>/dev/null | head -1)
+        plugin=$(compgen -G "$sp/jax_plugins/xla_cuda*/xla_cuda_plugin.so" | head -1) || true
         [ -n "$plugin" ] || die "no jax_plugins/xla_cuda*/xla_cuda_plugin.so under $sp; set DEVICE_BACKEND"
         export LD_LIBRARY_PATH=$sp/nvidia/cu13/lib:$sp/nvidia/cudnn/lib:$sp/nvidia/nccl/lib:$sp/nvidia/nvshmem/lib:${LD_LIBRARY_PATH:-}
         export XLA_FLAGS="--xla_gpu_per_fusion_autotune_cache_dir=$state/autotune ${XLA_FLAGS:-}"
         DEVICE_BACKEND="xla:$plugin,preallocate=false"
     fi
-    export DEVICE_BACKEND
+    export DEVICE_BACKEND=${DEVICE_BACKEND:-}
+}
+
+# alive says whether the training whose pid file is $1 still runs (a zombie does not).
+alive() {
+    local pid
+    pid=$(cat "$1" 2>/dev/null) || return 1
+    local st
+    st=$(ps -o stat= -p "$pid" 2>/dev/null) || return 1
+    [[ $st != Z* ]]
 }
 
 start() {
     local ds=${1:?dataset}; local minutes=${2:?minutes}; local mode=${3:-continue}
     case $ds in mnist | fashion-mnist) ;; *) die "dataset $ds: want mnist or fashion-mnist" ;; esac
-    setup_env
+    setup_env backend
     [ -d "$dev/data/$ds" ] || die "no $dev/data/$ds: carry it (scripts/device-train.sh pack makes it)"
     mkdir -p "$state/data/$ds"
     for f in "$dev/data/$ds"/*.xz; do
@@ -94,6 +106,12 @@ start() {
     case $mode in continue) ;; scratch) from=false ;; *) die "mode $mode: want continue or scratch" ;; esac
     for agg in $(models_of); do
         local run=$state/runs/$ds-$agg
+        if alive "$run/pid"; then
+            die "$run is still training (pid $(cat "$run/pid")): wait for it, or collect"
+        fi
+        if [ "$mode" = scratch ] && [ -e "$run/last.ckpt" ]; then
+            die "$run already holds a run (last.ckpt): scratch would resume it; remove the folder first"
+        fi
         mkdir -p "$run"
         # --steps is a bound far beyond the time budget (it counts the shipped steps too).
         setsid nohup "$state/bin/sparselab" aae train --dataset "$ds" --aggregation "$agg" --run_dir "$run" \
@@ -113,12 +131,18 @@ collect() {
     while :; do
         local running=0
         for p in "$state"/runs/*/pid; do
-            [ -e "$p" ] && kill -0 "$(cat "$p")" 2>/dev/null && running=$((running + 1))
+            if [ -e "$p" ] && alive "$p"; then
+                running=$((running + 1))
+            else
+                rm -f "$p"
+            fi
         done
         [ "$running" -eq 0 ] && break
         if [ "$(date +%s)" -ge "$deadline" ]; then
             echo "$running training(s) still running at the deadline: stopping them (they checkpoint on SIGINT)"
-            for p in "$state"/runs/*/pid; do kill -INT "$(cat "$p")" 2>/dev/null || true; done
+            for p in "$state"/runs/*/pid; do
+                if alive "$p"; then kill -INT "$(cat "$p")" 2>/dev/null || true; fi
+            done
             sleep 15
             break
         fi

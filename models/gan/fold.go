@@ -66,7 +66,17 @@ func FoldCheckpoint(c *training.Checkpoint) (*invert.Network, error) {
 // generator once) as an invert.Network with every BatchNorm folded into the dense layer before
 // it: W' = diag(γ/√(σ²+ε))·W, b' = γ(b − μ)/√(σ²+ε) + β, with the running statistics μ, σ².
 // Layers: ReLU, ReLU, PLU(0.1, 1). The result matches Generator in inference mode.
-func Fold(store *model.Store) (*invert.Network, error) {
+func Fold(store *model.Store) (net *invert.Network, err error) {
+	defer func() {
+		// A checkpoint applied to the store that lacks one of the generator's variables.
+		if r := recover(); r != nil {
+			missing, ok := r.(*training.MissingVariableError)
+			if !ok {
+				panic(r)
+			}
+			net, err = nil, missing
+		}
+	}()
 	return fold(func(path string) *tensors.Tensor {
 		v := store.GetVariable(path)
 		if v == nil {

@@ -2,6 +2,7 @@ package gan
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -119,7 +120,23 @@ func TestFoldErrors(t *testing.T) {
 	} else {
 		t.Log(err)
 	}
-	_ = training.Settings{}
+	// A checkpoint holding a dense layer's weight but not its bias: an error, not a panic.
+	src := model.NewStore()
+	if _, err := src.CreateVariable("/"+GeneratorScope+"/layer1/dense/weight", tensors.FromValue([][]float32{{1}})); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(t.TempDir(), "partial.ckpt")
+	if err := training.SaveCheckpoint(src, ckpt, nil); err != nil {
+		t.Fatal(err)
+	}
+	loaded, _ := params.NewStore(Specs()...)
+	if _, err := training.LoadCheckpoint(loaded, ckpt); err != nil {
+		t.Fatal(err)
+	}
+	var missing *training.MissingVariableError
+	if _, err := Fold(loaded); !errors.As(err, &missing) || missing.Variable != "/"+GeneratorScope+"/layer1/dense/bias" {
+		t.Errorf("checkpoint without a layer's bias: error %v, want a MissingVariableError naming the bias", err)
+	}
 }
 
 // generateOnGraph runs the GoMLX generator of store (inference mode) on n latent vectors z

@@ -247,7 +247,9 @@ func (l *checkpointLoader) LoadVariable(_ *model.Store, fullPath string) (*tenso
 	t, ok := l.c.values[fullPath]
 	if !ok {
 		if err := l.c.missing(fullPath); err != nil {
-			panic(err) // graph building: the model's execution returns it as an error
+			// In graph building the model's execution returns it as an error; host code that
+			// looks variables up in a loaded store can recover it (*MissingVariableError).
+			panic(err)
 		}
 		return nil, false
 	}
@@ -260,8 +262,21 @@ func (l *checkpointLoader) LoadVariable(_ *model.Store, fullPath string) (*tenso
 
 func (l *checkpointLoader) DeleteVariable(_ *model.Store, _ string) error { return nil }
 
-// missing returns an error if the checkpoint lacks the variable at fullPath while it holds model
-// weights (trainable variables or the state named in ModelStateNames) in the same scope.
+// MissingVariableError is the error of a checkpoint that lacks a variable while it holds other
+// weights of the same layer ([Checkpoint.Apply]). A store the checkpoint was applied to panics
+// with it when that variable is looked up.
+type MissingVariableError struct {
+	Checkpoint, Variable, Sibling string
+}
+
+func (e *MissingVariableError) Error() string {
+	return fmt.Sprintf("checkpoint %s has no variable %s, though it holds %s of the same layer: it was made by another "+
+		"architecture or version of the model; load the checkpoint made for this model, or train one", e.Checkpoint, e.Variable, e.Sibling)
+}
+
+// missing returns a *MissingVariableError if the checkpoint lacks the variable at fullPath while
+// it holds model weights (trainable variables or the state named in ModelStateNames) in the same
+// scope.
 func (c *Checkpoint) missing(fullPath string) error {
 	scope := path.Dir(fullPath)
 	if scope == "/" {
@@ -269,8 +284,7 @@ func (c *Checkpoint) missing(fullPath string) error {
 	}
 	for _, e := range c.Header.Variables {
 		if path.Dir(e.Path) == scope && (e.Trainable || ModelStateNames[path.Base(e.Path)]) {
-			return fmt.Errorf("checkpoint %s has no variable %s, though it holds %s of the same layer: it was made by another "+
-				"architecture or version of the model; load the checkpoint made for this model, or train one", c.Path, fullPath, e.Path)
+			return &MissingVariableError{Checkpoint: c.Path, Variable: fullPath, Sibling: e.Path}
 		}
 	}
 	return nil

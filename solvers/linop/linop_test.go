@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -474,6 +475,20 @@ func TestInterpolationDecimatedGrid(t *testing.T) {
 			if math.Abs(half.At(0, 0)-1) < 1e-12 && math.Abs(half.At(f, 1)-1) < 1e-12 {
 				t.Errorf("%v ×%d: the half-pixel grid also keeps the samples at f·i: the test cannot tell the grids apart", method, f)
 			}
+		}
+	}
+	if _, err := InterpolationMatrixOn(10, 28, Bicubic, Decimated); err == nil || !strings.Contains(err.Error(), "integer factor") {
+		t.Errorf("decimated grid 10→28: error %v, want one asking for an integer factor", err)
+	}
+	// Bicubic halfway between samples (t = ½): Keys' weights with a = −0.75 are a/8 = −0.09375 and
+	// 1 − (a + 4)/8 = 0.59375, on samples i−1, i, i+1, i+2.
+	mc, err := InterpolationMatrixOn(6, 12, Bicubic, Decimated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[int]float64{1: -0.09375, 2: 0.59375, 3: 0.59375, 4: -0.09375} {
+		if got := mc.At(5, k); math.Abs(got-want) > 1e-12 {
+			t.Errorf("bicubic decimated: M[5, %d] = %g, want %g (pixel 5 lies halfway between samples 2 and 3)", k, got, want)
 		}
 	}
 	// Bilinear on the decimated grid interpolates a linear function exactly between samples.

@@ -367,9 +367,9 @@ func InterpolationMatrix(in, out int, method Interpolation) (*mat.Dense, error) 
 }
 
 // InterpolationMatrixOn is [InterpolationMatrix] with the samples placed on grid: [HalfPixel]
-// (PyTorch's align_corners=False) or [Decimated] (sample i at out pixel i·out/in, the source
-// coordinate of out pixel o is s = o·in/out, indices taken modulo in; the same bilinear and Keys
-// cubic weights of t = s − ⌊s⌋).
+// (PyTorch's align_corners=False) or [Decimated] (out = f·in for an integer f; sample i at out
+// pixel f·i, the source coordinate of out pixel o is s = o/f, indices taken modulo in; the same
+// bilinear and Keys cubic weights of t = s − ⌊s⌋).
 func InterpolationMatrixOn(in, out int, method Interpolation, grid Grid) (*mat.Dense, error) {
 	if in < 1 || out < 1 {
 		return nil, fmt.Errorf("linop.InterpolationMatrix: sizes %d→%d must be positive", in, out)
@@ -402,15 +402,17 @@ func InterpolationMatrixOn(in, out int, method Interpolation, grid Grid) (*mat.D
 	return nil, fmt.Errorf("linop.InterpolationMatrix: unknown interpolation %v", method)
 }
 
-// decimatedMatrix is InterpolationMatrixOn for the Decimated grid.
+// decimatedMatrix is InterpolationMatrixOn for the Decimated grid, which needs out = f·in.
 func decimatedMatrix(in, out int, method Interpolation) (*mat.Dense, error) {
+	if out%in != 0 {
+		return nil, fmt.Errorf("linop.InterpolationMatrix: the decimated grid needs an integer factor, got %d→%d samples", in, out)
+	}
+	f := out / in
 	m := mat.NewDense(out, in, nil)
-	scale := float64(in) / float64(out)
 	wrap := func(i int) int { return ((i % in) + in) % in }
 	for o := range out {
-		s := float64(o) * scale
-		i0 := int(math.Floor(s))
-		t := s - float64(i0)
+		i0 := o / f
+		t := float64(o%f) / float64(f)
 		switch method {
 		case Bilinear:
 			m.Set(o, wrap(i0), m.At(o, wrap(i0))+1-t)
