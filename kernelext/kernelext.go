@@ -309,3 +309,16 @@ func HTML(title, html string) error {
 	}
 	return writeFile(base+".html", []byte(html))
 }
+
+// Check ends the cell (or program) when err is not nil: it prints "error: " and the error on
+// standard error and exits with status 1, without a panic's stack trace, which would bury a
+// user's mistake (a wrong flag, a missing file) under the trace. The headless notebook runner
+// reports the cell as failed from its exit status. Notebooks call it for every error.
+func Check(err error) {
+	if err == nil {
+		return
+	}
+	Flush()
+	fmt.Fprintf(os.Stderr, "error: %v\n", err)
+	os.Exit(1)
+}

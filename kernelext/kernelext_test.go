@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -231,5 +232,27 @@ func TestComparisonRows(t *testing.T) {
 		if strings.Join(rows[i], "|") != strings.Join(want[i], "|") {
 			t.Errorf("row %d = %q, want %q", i, rows[i], want[i])
 		}
+	}
+}
+
+// TestCheck runs Check in a child process: nil passes, an error prints "error: …" and exits 1
+// with no stack trace.
+func TestCheck(t *testing.T) {
+	if os.Getenv("KERNELEXT_CHECK_CHILD") == "1" {
+		Check(nil)
+		Check(errors.New("--block 25: the model has 20 latent blocks"))
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCheck$")
+	cmd.Env = append(os.Environ(), "KERNELEXT_CHECK_CHILD=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("child: %v, want exit status 1", err)
+	}
+	if got := stderr.String(); !strings.Contains(got, "error: --block 25: the model has 20 latent blocks\n") || strings.Contains(got, "goroutine") {
+		t.Errorf("stderr %q: want the error alone, no stack trace", got)
 	}
 }
