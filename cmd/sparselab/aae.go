@@ -24,7 +24,7 @@ import (
 func init() {
 	register(&command{
 		name:    "aae",
-		summary: "paper 000, max-sparsity atomic autoencoders: aae train | eval | atoms | decompose | traverse | superres | export | info",
+		summary: "paper 000, max-sparsity atomic autoencoders: aae train | eval | atoms | decompose | traverse | superres | export | snapshot | info | import",
 		run:     runAAE,
 	})
 }
@@ -34,7 +34,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
 	}
-	fs := newFlagSet("aae "+sub, "aae train|eval|atoms|decompose|traverse|superres|export|snapshot|info [flags]  (flags have the notebook's names)", stderr)
+	fs := newFlagSet("aae "+sub, "aae train|eval|atoms|decompose|traverse|superres|export|snapshot|info|import [flags]  (flags have the notebook's names)", stderr)
 	store, err := paramFlags(fs, aae.Specs()...)
 	if err != nil {
 		return err
@@ -49,15 +49,17 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	coord := fs.Int("coord", -1, "traverse: coordinate within the block (-1: 0, or the widest with --block -1)")
 	steps := fs.Int("traverse_steps", aae.DefaultTraversalSteps, "traverse: number of images along the sweep (at least 2)")
 	rawNorm := fs.Bool("raw", false, "decompose, atoms (figure): atom norms without clipping atoms to [0,1]")
+	from := fs.String("from", "", "import: the .npz that scripts/reference_weights.py exported from one of the authors' PyTorch models (required)")
+	ckpt := fs.String("ckpt", "", "import: the checkpoint to write (default: --from with .ckpt for .npz)")
 	outDir := fs.String("out", "out/aae", "atoms, decompose, traverse, superres: folder for the PNG figures")
 	switch sub {
-	case "train", "eval", "export", "snapshot", "info", "superres", "decompose", "traverse", "atoms":
+	case "train", "eval", "export", "snapshot", "info", "superres", "decompose", "traverse", "atoms", "import":
 	case "", "-h", "--help", "-help":
 		fs.Usage()
 		return errUsage
 	default:
 		fs.Usage()
-		return fmt.Errorf("unknown aae sub-command %q: want train, eval, atoms, decompose, traverse, superres, export, snapshot or info", sub)
+		return fmt.Errorf("unknown aae sub-command %q: want train, eval, atoms, decompose, traverse, superres, export, snapshot, info or import", sub)
 	}
 	if err := parse(fs, args); err != nil {
 		return err
@@ -115,6 +117,9 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	b, choice, err := backend.New(*backendName)
 	if err != nil {
 		return err
+	}
+	if sub == "import" {
+		return importReference(fs, store, b, *from, *ckpt, stdout)
 	}
 	switch sub {
 	case "train":

@@ -61,6 +61,11 @@ const (
 	// authors' code have none; their released MNIST MAX-AAE checkpoint has one (and gives
 	// 27.36 dB, not the paper's 28.42). Default false.
 	ParamLatentBatchNorm = "latent_batchnorm"
+	// ParamAEDecoderActivation puts a LeakyReLU after the plain autoencoder's second dense layer,
+	// before the convolutions, as the paper's "Leaky ReLU for all hidden layers" and the authors'
+	// released AE checkpoints have it. sparselab's shipped AE weights were trained without it
+	// (the default, false, keeps that architecture); loading weights sets it from them.
+	ParamAEDecoderActivation = "ae_decoder_activation"
 )
 
 // Defaults of the hyperparameters.
@@ -155,16 +160,20 @@ type Config struct {
 	// LatentBatchNorm: batch normalisation (no affine) of θ after the encoder (scope
 	// "encoder/latent_bn"); see ParamLatentBatchNorm.
 	LatentBatchNorm bool
+	// AEDecoderActivation: a LeakyReLU after the plain autoencoder's second dense layer; see
+	// ParamAEDecoderActivation.
+	AEDecoderActivation bool
 }
 
 // FromScope reads the hyperparameters from scope (with the package defaults).
 func FromScope(scope *model.Scope) Config {
 	c := Config{
-		Aggregation:     model.GetParamOr(scope, ParamAggregation, DefaultAggregation),
-		Channels:        model.GetParamOr(scope, ParamChannels, DefaultChannels),
-		Blocks:          model.GetParamOr(scope, ParamBlocks, DefaultBlocks),
-		BlockSize:       model.GetParamOr(scope, ParamBlockSize, DefaultBlockSize),
-		LatentBatchNorm: model.GetParamOr(scope, ParamLatentBatchNorm, false),
+		Aggregation:         model.GetParamOr(scope, ParamAggregation, DefaultAggregation),
+		Channels:            model.GetParamOr(scope, ParamChannels, DefaultChannels),
+		Blocks:              model.GetParamOr(scope, ParamBlocks, DefaultBlocks),
+		BlockSize:           model.GetParamOr(scope, ParamBlockSize, DefaultBlockSize),
+		LatentBatchNorm:     model.GetParamOr(scope, ParamLatentBatchNorm, false),
+		AEDecoderActivation: model.GetParamOr(scope, ParamAEDecoderActivation, false),
 	}
 	return c
 }
@@ -217,6 +226,10 @@ func (b *Builder) Channels(c int) *Builder { b.cfg.Channels = c; return b }
 
 // LatentBatchNorm sets whether θ is batch-normalised after the encoder (see ParamLatentBatchNorm).
 func (b *Builder) LatentBatchNorm(use bool) *Builder { b.cfg.LatentBatchNorm = use; return b }
+
+// AEDecoderActivation sets whether the plain autoencoder's decoder has a LeakyReLU after its
+// second dense layer (see ParamAEDecoderActivation).
+func (b *Builder) AEDecoderActivation(use bool) *Builder { b.cfg.AEDecoderActivation = use; return b }
 
 // Config returns the configuration the builder will use.
 func (b *Builder) Config() Config { return b.cfg }
@@ -290,6 +303,9 @@ func DecodeAE(scope *model.Scope, theta *graph.Node, cfg Config) *graph.Node {
 	c, side := cfg.Channels, ImageSize/4
 	h := nn.LeakyReLU(nn.Dense(s.In("fc1"), theta).Units(210).Done())
 	h = nn.Dense(s.In("fc2"), h).Units(c * side * side).Done()
+	if cfg.AEDecoderActivation {
+		h = nn.LeakyReLU(h)
+	}
 	return convStack(s, graph.Reshape(h, batch, side, side, c), c)
 }
 

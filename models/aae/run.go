@@ -110,6 +110,9 @@ func Train(ctx context.Context, b compute.Backend, store *model.Store, command s
 		"learning_rate":    params.MustGet[float64](store, params.ParamLearningRate),
 		"latent_batchnorm": params.MustGet[bool](store, ParamLatentBatchNorm),
 	}
+	if params.MustGet[string](store, ParamAggregation) == "ae" {
+		meta[ParamAEDecoderActivation] = params.MustGet[bool](store, ParamAEDecoderActivation)
+	}
 	if err := checkResume(rep.Last, meta); err != nil {
 		return nil, err
 	}
@@ -236,11 +239,18 @@ func seedInit(store *model.Store) error {
 // sizes), the data (seed, and through the subset and validation fraction the number of training
 // images) and the batch size. The learning rate may change between runs (a step decay).
 var resumeKeys = []string{ParamDataset, ParamAggregation, ParamChannels, ParamBlocks, ParamBlockSize,
-	ParamLatentBatchNorm, params.ParamSeed, "train_images", params.ParamBatchSize}
+	ParamLatentBatchNorm, ParamAEDecoderActivation, params.ParamSeed, "train_images", params.ParamBatchSize}
 
 // checkResume returns an error if the run folder's checkpoint lastCkpt (if any) was made with
 // other settings than meta records for this run (see [training.CheckResume]).
 func checkResume(lastCkpt string, meta map[string]any) error {
+	if meta[ParamAEDecoderActivation] == true {
+		// AE checkpoints from before the option record nothing: they have no activation there.
+		if c, err := training.ReadCheckpoint(lastCkpt); err == nil && !aeDecoderActivation(c) {
+			return fmt.Errorf("the run in %s was trained without --%s, this one asks for it: resume it without, "+
+				"or pass another --run_dir (or remove that folder) to start a new run", filepath.Dir(lastCkpt), ParamAEDecoderActivation)
+		}
+	}
 	return training.CheckResume(lastCkpt, meta, resumeKeys, map[string]string{
 		"train_images": fmt.Sprintf("training images (--%s, --%s)", ParamSubset, ParamValFraction)})
 }
@@ -268,7 +278,8 @@ func startFromShipped(store *model.Store, lastCkpt string, trainImages int) erro
 	if CheckWeights(c, store) != nil {
 		return nil // other sizes (c, latent blocks) than the shipped model's
 	}
-	if params.MustGet[bool](store, ParamLatentBatchNorm) != hasLatentBatchNorm(c) {
+	if params.MustGet[bool](store, ParamLatentBatchNorm) != hasLatentBatchNorm(c) ||
+		(agg == "ae" && params.MustGet[bool](store, ParamAEDecoderActivation) != aeDecoderActivation(c)) {
 		return nil // another architecture than the shipped model's
 	}
 	scratch := fmt.Sprintf("pass --%s=false to train from scratch", ParamFromShipped)

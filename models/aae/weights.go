@@ -40,7 +40,8 @@ func Shipped(dataset, aggregation string) (*training.Checkpoint, error) {
 // of the store's dataset and aggregation.
 //
 // The latent batch normalisation ([ParamLatentBatchNorm]) follows the weights: it is switched on
-// when they hold its running statistics, off when they do not.
+// when they hold its running statistics, off when they do not. So does the plain autoencoder's
+// decoder activation ([ParamAEDecoderActivation]): on when the weights record it.
 //
 // Weights made for another model than the store's (the dataset, aggregation, c or latent sizes
 // they record differ) are refused with an error naming both, before anything is loaded.
@@ -65,6 +66,7 @@ func LoadWeights(store *model.Store, path string) (*training.Checkpoint, error) 
 		return nil, err
 	}
 	store.RootScope().SetParam(ParamLatentBatchNorm, hasLatentBatchNorm(c))
+	store.RootScope().SetParam(ParamAEDecoderActivation, aeDecoderActivation(c))
 	return c, nil
 }
 
@@ -117,6 +119,14 @@ func hasLatentBatchNorm(c *training.Checkpoint) bool {
 		}
 	}
 	return false
+}
+
+// aeDecoderActivation reports whether a checkpoint records a LeakyReLU after the plain
+// autoencoder's second dense layer (ParamAEDecoderActivation); checkpoints that record nothing,
+// such as the shipped AEs, have none.
+func aeDecoderActivation(c *training.Checkpoint) bool {
+	v, _ := c.Header.Meta[ParamAEDecoderActivation].(bool)
+	return v
 }
 
 // ShippedHistory returns the training history (losses and validations of every run) of the

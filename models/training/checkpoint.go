@@ -57,27 +57,51 @@ type CheckpointEntry struct {
 // SaveCheckpoint writes every variable of store that has a value (model weights, optimizer
 // moments, global step, batch-norm averages) to path atomically, with meta in the header.
 func SaveCheckpoint(store *model.Store, path string, meta map[string]any) error {
-	var vars []*model.Variable
+	var vars []Variable
 	for v := range store.IterVariables() {
-		if v.HasValue() {
-			vars = append(vars, v)
+		if !v.HasValue() {
+			continue
 		}
-	}
-	sort.Slice(vars, func(i, j int) bool { return vars[i].Path() < vars[j].Path() })
-	var data bytes.Buffer
-	hdr := CheckpointHeader{Version: 1, Meta: meta}
-	for _, v := range vars {
 		t, err := v.Value()
 		if err != nil {
 			return fmt.Errorf("saving checkpoint %s: reading variable %s: %w", path, v.Path(), err)
 		}
-		off := int64(data.Len())
-		if err := t.ConstBytes(func(b []byte) { data.Write(b) }); err != nil {
-			return fmt.Errorf("saving checkpoint %s: variable %s: %w", path, v.Path(), err)
+		vars = append(vars, Variable{Path: v.Path(), Value: t, Trainable: v.Trainable})
+	}
+	return WriteCheckpoint(path, meta, vars)
+}
+
+// Variable is one variable to write with [WriteCheckpoint]: its full path in a store (e.g.
+// "/encoder/fc1/weight"), its value, and whether it is trained (weights) or state (batch-norm
+// averages, optimizer moments).
+type Variable struct {
+	Path      string
+	Value     *tensors.Tensor
+	Trainable bool
+}
+
+// WriteCheckpoint writes vars to path atomically, sorted by path, with meta in the header: a
+// checkpoint made without a store, e.g. weights converted from another framework. Loading it
+// into a store ([LoadCheckpoint]) gives each variable of the same path its value.
+func WriteCheckpoint(path string, meta map[string]any, vars []Variable) error {
+	vars = append([]Variable(nil), vars...)
+	sort.Slice(vars, func(i, j int) bool { return vars[i].Path < vars[j].Path })
+	var data bytes.Buffer
+	hdr := CheckpointHeader{Version: 1, Meta: meta}
+	for i, v := range vars {
+		if v.Value == nil {
+			return fmt.Errorf("saving checkpoint %s: variable %s has no value", path, v.Path)
 		}
-		sh := t.Shape()
+		if i > 0 && vars[i-1].Path == v.Path {
+			return fmt.Errorf("saving checkpoint %s: variable %s given twice", path, v.Path)
+		}
+		off := int64(data.Len())
+		if err := v.Value.ConstBytes(func(b []byte) { data.Write(b) }); err != nil {
+			return fmt.Errorf("saving checkpoint %s: variable %s: %w", path, v.Path, err)
+		}
+		sh := v.Value.Shape()
 		hdr.Variables = append(hdr.Variables, CheckpointEntry{
-			Path: v.Path(), DType: sh.DType.String(), Dims: append([]int{}, sh.Dimensions...),
+			Path: v.Path, DType: sh.DType.String(), Dims: append([]int{}, sh.Dimensions...),
 			Trainable: v.Trainable, Offset: off, Bytes: int64(data.Len()) - off,
 		})
 	}

@@ -1,11 +1,14 @@
 package npy
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -224,5 +227,68 @@ func TestMalformed(t *testing.T) {
 	}
 	if data, _, err := ReadFile[float32](exact); err != nil || len(data) != 4 {
 		t.Errorf("ReadFile of a well-formed file: %v, %v", data, err)
+	}
+}
+
+func TestReadArchive(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.npz")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := zip.NewWriter(f)
+	add := func(name string, write func(w io.Writer) error) {
+		w, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := write(w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("w.npy", func(w io.Writer) error { return Write(w, []float32{1, 2, 3, 4, 5, 6}, []int{2, 3}) })
+	add("sub/b.npy", func(w io.Writer) error { return Write(w, []float64{0.5}, []int{}) })
+	add("meta.json", func(w io.Writer) error { _, err := io.WriteString(w, `{"k": 1}`); return err })
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	a, err := ReadArchive[float32](path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := a.Arrays["w"]; !reflect.DeepEqual(w.Data, []float32{1, 2, 3, 4, 5, 6}) || !reflect.DeepEqual(w.Shape, []int{2, 3}) {
+		t.Errorf("w = %+v", w)
+	}
+	if b := a.Arrays["sub/b"]; len(b.Data) != 1 || b.Data[0] != 0.5 || len(b.Shape) != 0 {
+		t.Errorf("sub/b = %+v", b)
+	}
+	if string(a.Files["meta.json"]) != `{"k": 1}` {
+		t.Errorf("meta.json = %q", a.Files["meta.json"])
+	}
+
+	// Bad input: a missing file, a file that is no zip, a member that is no float array.
+	if _, err := ReadArchive[float32](filepath.Join(dir, "none.npz")); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("missing file: %v", err)
+	}
+	notZip := filepath.Join(dir, "x.npz")
+	if err := os.WriteFile(notZip, []byte("not a zip"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadArchive[float32](notZip); err == nil || !strings.Contains(err.Error(), "not an .npz") {
+		t.Errorf("not a zip: %v", err)
+	}
+	bad := filepath.Join(dir, "bad.npz")
+	f, _ = os.Create(bad)
+	z = zip.NewWriter(f)
+	w, _ := z.Create("ints.npy")
+	hdr := "{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }"
+	hdr += strings.Repeat(" ", 128-10-len(hdr)-1) + "\n"
+	_, _ = w.Write(append([]byte(Magic+"\x01\x00"+string([]byte{byte(len(hdr)), 0})+hdr), make([]byte, 8)...))
+	_ = z.Close()
+	f.Close()
+	if _, err := ReadArchive[float32](bad); err == nil || !strings.Contains(err.Error(), "ints.npy") {
+		t.Errorf("integer member: %v", err)
 	}
 }
