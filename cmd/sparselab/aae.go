@@ -40,7 +40,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	backendName := fs.String("backend", "", "GoMLX backend (default: $GOMLX_BACKEND or the best available)")
-	weights := fs.String("weights", "", "eval, atoms, decompose, traverse, superres, info: the weights to use: a checkpoint's path, \"run\" for the run folder's best.ckpt, or empty for the shipped weights (superres: a path replaces the shipped weights of the model it was trained as)")
+	weights := fs.String("weights", "", "eval, atoms, decompose, traverse, superres, info: the weights to use: a checkpoint's path, \"run\" for the run folder's best.ckpt, or empty for the shipped weights (superres: paths, comma-separated, replace the shipped weights of the models they were trained as)")
 	asJSON := fs.Bool("json", false, "eval, atoms, decompose, traverse, superres: print the results as JSON")
 	exportTo := fs.String("to", "models/aae/weights", "export: folder receiving <dataset>-<aggregation>.ckpt; snapshot: folder receiving the run's last.ckpt and its history (required)")
 	force := fs.Bool("force", false, "export: replace the weights in --to even if they recorded a higher validation PSNR than the run's best")
@@ -317,15 +317,23 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 		Step       float64     `json:"step,omitempty"`
 		Iterations []iteration `json:"iterations,omitempty"`
 	}
-	// A checkpoint's path (not "run") replaces the shipped weights of the model it records.
-	own := ""
+	// Checkpoint paths (not "run"), comma-separated, replace the shipped weights of the models
+	// they record.
+	own := map[string]string{} // aggregation → path
 	if weights != "" && weights != "run" {
-		c, err := training.ReadCheckpoint(weights)
-		if err != nil {
-			return err
-		}
-		if own, _ = c.Header.Meta[aae.ParamAggregation].(string); own == "" {
-			return fmt.Errorf("--weights %s records no aggregation (ae, sum or max): superres cannot tell which projector it is; evaluate it with `aae eval --aggregation A --weights %s`", weights, weights)
+		for _, path := range strings.Split(weights, ",") {
+			c, err := training.ReadCheckpoint(path)
+			if err != nil {
+				return err
+			}
+			agg, _ := c.Header.Meta[aae.ParamAggregation].(string)
+			if agg == "" {
+				return fmt.Errorf("--weights %s records no aggregation (ae, sum or max): superres cannot tell which projector it is; evaluate it with `aae eval --aggregation A --weights %s`", path, path)
+			}
+			if prev, ok := own[agg]; ok {
+				return fmt.Errorf("--weights gives two %s projectors, %s and %s: give one checkpoint per model", aae.DisplayName(agg), prev, path)
+			}
+			own[agg] = path
 		}
 	}
 	var rows []row
@@ -347,12 +355,9 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 		if err != nil {
 			return err
 		}
-		w := weights
-		switch {
-		case w == "run":
+		w := own[agg] // "" (the shipped weights) unless a path holds this model's weights
+		if weights == "run" {
 			w = aae.RunDir(store) + "/best.ckpt"
-		case w != "" && own != agg:
-			w = "" // the path holds another model's weights: this one uses the shipped ones
 		}
 		c, err := aae.LoadWeights(store, w)
 		if err != nil {

@@ -34,6 +34,7 @@ func TestHelpListsCommands(t *testing.T) {
 func TestUserMistakesGiveClearErrors(t *testing.T) {
 	empty := t.TempDir() // a run folder without a checkpoint: training would start from the shipped weights
 	maxWeights := filepath.Join("..", "..", "models", "aae", "weights", "mnist-max.ckpt")
+	refSum := filepath.Join("..", "..", "models", "aae", "testdata", "reference", "sum.npz") // c = 2: no paper model
 	for _, tc := range []struct {
 		args []string
 		code int
@@ -73,6 +74,11 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"aae", "snapshot", "--run_dir", empty, "--to", filepath.Join(empty, "copy")}, 1, "last.ckpt does not exist"},
 		{[]string{"aae", "info", "--weights", "main.go"}, 1, "not a sparselab checkpoint"},
 		{[]string{"aae", "info", "--weights", "/nonexistent.ckpt"}, 1, "/nonexistent.ckpt does not exist"},
+		{[]string{"aae", "import", "--backend", "go"}, 1, "import: give the exported model with --from FILE.npz"},
+		{[]string{"aae", "import", "--backend", "go", "--from", refSum}, 1, "has c = 2, the paper's mnist models have c = 8"},
+		{[]string{"aae", "import", "--backend", "go", "--from", refSum, "--aggregation", "max"}, 1, "holds the authors' SUM-AAE, not --aggregation max"},
+		{[]string{"aae", "import", "--backend", "go", "--from", "/nonexistent.npz"}, 1, "/nonexistent.npz does not exist"},
+		{[]string{"aae", "superres", "--backend", "go", "--weights", maxWeights + "," + maxWeights}, 1, "--weights gives two MAX-AAE projectors"},
 		{[]string{"bench", "--backends", "go,tpu"}, 1, `--backends: unknown backend "tpu"`},
 		{[]string{"bench", "--batch", "0"}, 1, "must be positive"},
 		{[]string{"bench", "--min-time", "-1s"}, 1, "--min-time -1s must be 0 or more"},
