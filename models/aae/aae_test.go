@@ -153,12 +153,14 @@ func TestModelGradient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, agg := range []string{"sum", "max", "ae"} {
+		// "ae+act": the AE with the authors' decoder activation (ParamAEDecoderActivation).
+		for _, agg := range []string{"sum", "max", "ae", "ae+act"} {
 			var call func(px []float64) (float64, []float64)
 			var grad []float64
 			scale := 0.0
 			for seed := int64(1); seed <= 10 && scale < 1e-6; seed++ {
-				store := tinyStore(agg)
+				store := tinyStore(strings.TrimSuffix(agg, "+act"))
+				store.SetParam(ParamAEDecoderActivation, strings.HasSuffix(agg, "+act"))
 				if err := store.SetRNGStateFromSeed(seed); err != nil {
 					t.Fatal(err)
 				}

@@ -377,3 +377,34 @@ func TestSRSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestAEDecoderActivationResume checks that a run folder of one AE architecture does not resume
+// as the other: AE checkpoints from before the option (which record nothing) have no activation.
+func TestAEDecoderActivationResume(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, meta map[string]any) string {
+		path := filepath.Join(dir, name)
+		v := training.Variable{Path: "/decoder/fc2/bias", Value: tensors.FromFlatDataAndDimensions([]float32{0}, 1), Trainable: true}
+		if err := training.WriteCheckpoint(path, meta, []training.Variable{v}); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	old := write("old.ckpt", map[string]any{"paper": "000", ParamAggregation: "ae"})
+	with := write("with.ckpt", map[string]any{"paper": "000", ParamAggregation: "ae", ParamAEDecoderActivation: true})
+	for _, tc := range []struct {
+		ckpt string
+		act  bool
+		want string
+	}{
+		{old, false, ""},
+		{old, true, "trained without --ae_decoder_activation"},
+		{with, true, ""},
+		{with, false, "--ae_decoder_activation true"},
+	} {
+		err := checkResume(tc.ckpt, map[string]any{ParamAggregation: "ae", ParamAEDecoderActivation: tc.act})
+		if (tc.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s resumed with activation %v: %v, want %q", filepath.Base(tc.ckpt), tc.act, err, tc.want)
+		}
+	}
+}
