@@ -313,7 +313,9 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 		PSNRMean float64   `json:"psnr_mean"`
 		PSNRStd  float64   `json:"psnr_std"`
 		PSNR     []float64 `json:"psnr"`
-		// PGD only: the step γ of the fixed rule and the mean statistics of every iterate x_k.
+		// PGD only: the projector's weights (a checkpoint path; empty for the shipped ones), the
+		// step γ of the fixed rule and the mean statistics of every iterate x_k.
+		Weights    string      `json:"weights,omitempty"`
 		Step       float64     `json:"step,omitempty"`
 		Iterations []iteration `json:"iterations,omitempty"`
 	}
@@ -371,6 +373,9 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 			return err
 		}
 		pr := row{Method: r.Method, PSNRMean: r.Sum.Mean, PSNRStd: r.Sum.Std, PSNR: r.PSNR, Step: r.PGD.Step}
+		if w != "" {
+			pr.Weights = c.Path
+		}
 		for _, it := range r.PGD.Iterations {
 			pr.Iterations = append(pr.Iterations, iteration{it.Iteration, it.MeanPSNR(), it.MeanResidual(), it.Active})
 		}
