@@ -114,7 +114,10 @@ start() {
         fi
         mkdir -p "$run"
         # --steps is a bound far beyond the time budget (it counts the shipped steps too).
-        setsid nohup "$state/bin/sparselab" aae train --dataset "$ds" --aggregation "$agg" --run_dir "$run" \
+        # The shipped AEs predate the paper's decoder activation: continuing them keeps their architecture.
+        local arch=()
+        if [ "$agg" = ae ] && [ "$mode" = continue ]; then arch=(--ae_decoder_activation=false); fi
+        setsid nohup "$state/bin/sparselab" aae train --dataset "$ds" --aggregation "$agg" --run_dir "$run" "${arch[@]}" \
             --from_shipped=$from --learning_rate 1e-4 --steps 100000000 --eval_every 1875 \
             --time_budget "${minutes}m" --backend "$DEVICE_BACKEND" >"$run/train.log" 2>&1 </dev/null &
         echo "$!" >"$run/pid"

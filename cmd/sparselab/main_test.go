@@ -68,6 +68,8 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 			"at or past --steps 75000, so nothing would be trained"},
 		{[]string{"aae", "train", "--aggregation", "max", "--run_dir", empty, "--steps", "400000", "--seed", "3", "--backend", "go"}, 1,
 			"pass --from_shipped=false to train from scratch"},
+		{[]string{"aae", "train", "--aggregation", "ae", "--run_dir", empty, "--steps", "3000000", "--backend", "go"}, 1,
+			"pass --ae_decoder_activation=false to continue them, or --from_shipped=false to train the paper's AE from scratch"},
 		{[]string{"aae", "eval", "--aggregation", "sum", "--weights", maxWeights, "--test_count", "2", "--backend", "go"}, 1,
 			`are for aggregation "max", not the mnist SUM-AAE asked for`},
 		{[]string{"aae", "snapshot", "--run_dir", empty}, 1, "snapshot: give the folder to copy the run to with --to"},

@@ -63,17 +63,19 @@ const (
 	ParamLatentBatchNorm = "latent_batchnorm"
 	// ParamAEDecoderActivation puts a LeakyReLU after the plain autoencoder's second dense layer,
 	// before the convolutions, as the paper's "Leaky ReLU for all hidden layers" and the authors'
-	// released AE checkpoints have it. sparselab's shipped AE weights were trained without it
-	// (the default, false, keeps that architecture); loading weights sets it from them.
+	// released AEs have it. Default true. sparselab's shipped AE weights predate it and were
+	// trained without it; loading weights sets it from them (false unless they record it).
 	ParamAEDecoderActivation = "ae_decoder_activation"
 )
 
 // Defaults of the hyperparameters.
 const (
 	DefaultAggregation = "max"
-	DefaultChannels    = 8
-	DefaultBlocks      = 20
-	DefaultBlockSize   = 10
+	// DefaultAEDecoderActivation is the paper's AE (see ParamAEDecoderActivation).
+	DefaultAEDecoderActivation = true
+	DefaultChannels            = 8
+	DefaultBlocks              = 20
+	DefaultBlockSize           = 10
 	// ImageSize is the side of the square images the models take (MNIST, Fashion-MNIST).
 	ImageSize = 28
 )
@@ -173,7 +175,7 @@ func FromScope(scope *model.Scope) Config {
 		Blocks:              model.GetParamOr(scope, ParamBlocks, DefaultBlocks),
 		BlockSize:           model.GetParamOr(scope, ParamBlockSize, DefaultBlockSize),
 		LatentBatchNorm:     model.GetParamOr(scope, ParamLatentBatchNorm, false),
-		AEDecoderActivation: model.GetParamOr(scope, ParamAEDecoderActivation, false),
+		AEDecoderActivation: model.GetParamOr(scope, ParamAEDecoderActivation, DefaultAEDecoderActivation),
 	}
 	return c
 }

@@ -278,9 +278,13 @@ func startFromShipped(store *model.Store, lastCkpt string, trainImages int) erro
 	if CheckWeights(c, store) != nil {
 		return nil // other sizes (c, latent blocks) than the shipped model's
 	}
-	if params.MustGet[bool](store, ParamLatentBatchNorm) != hasLatentBatchNorm(c) ||
-		(agg == "ae" && params.MustGet[bool](store, ParamAEDecoderActivation) != aeDecoderActivation(c)) {
+	if params.MustGet[bool](store, ParamLatentBatchNorm) != hasLatentBatchNorm(c) {
 		return nil // another architecture than the shipped model's
+	}
+	if agg == "ae" && params.MustGet[bool](store, ParamAEDecoderActivation) != aeDecoderActivation(c) {
+		return fmt.Errorf("aae: the shipped %s AE weights were trained without the decoder activation that the paper's AE has "+
+			"(--%s, on by default): pass --%s=false to continue them, or --%s=false to train the paper's AE from scratch",
+			ds, ParamAEDecoderActivation, ParamAEDecoderActivation, ParamFromShipped)
 	}
 	scratch := fmt.Sprintf("pass --%s=false to train from scratch", ParamFromShipped)
 	for key, want := range map[string]int{params.ParamSeed: params.MustGet[int](store, params.ParamSeed), "train_images": trainImages} {
