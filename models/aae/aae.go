@@ -18,7 +18,12 @@
 //	         Dense(c·7·7→210) → Dense(210→K·d), LeakyReLU after each
 //	atom g:  Dense d→2d→100→200→c·7·7 (LeakyReLU between) → reshape (7,7,c) → Conv(c→c) →
 //	         bilinear ×2 → LReLU → Conv(c→c/2) → bilinear ×2 → LReLU → Conv(c/2→1), no output activation
-//	AE:      the same encoder; Dense(K·d→210) → LReLU → Dense(210→c·7·7) → the same conv stack.
+//	AE:      the same encoder; Dense(K·d→210) → LReLU → Dense(210→c·7·7) → LReLU → the same conv stack.
+//
+// The AE's second LReLU is the paper's ("Leaky ReLU for all hidden layers") and in the authors'
+// released AEs; [ParamAEDecoderActivation] (default true) switches it, since the AE weights
+// sparselab ships were trained without it. The authors' released models convert to sparselab
+// checkpoints with [ImportReference] and compute the same outputs as in PyTorch.
 //
 // Option (off by default): [ParamLatentBatchNorm] normalises θ with a batch normalisation without
 // scale and offset, as in the authors' released MNIST MAX-AAE checkpoint (not in the paper or code).
