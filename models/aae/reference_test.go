@@ -6,8 +6,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/sparselab/sparselab/models/backend"
 	"github.com/sparselab/sparselab/models/training"
@@ -208,5 +211,38 @@ func TestReferenceBadInput(t *testing.T) {
 	_, err = ImportReference(b, filepath.Join("testdata", "reference", "sum.npz"), "mnist", filepath.Join(dir, "x.ckpt"), "test")
 	if err == nil || !strings.Contains(err.Error(), "c = 2") {
 		t.Errorf("c = 2 for mnist: %v", err)
+	}
+}
+
+// TestEvaluateLoaded checks that EvaluateLoaded measures the weights in the store (here a
+// converted fixture) and Evaluate the weights it is given: the same PSNRs for the same weights.
+// (Notebook 01 once evaluated a store its --retrain had trained with Evaluate(store, ""), which
+// reloads the shipped weights.)
+func TestEvaluateLoaded(t *testing.T) {
+	b, _, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ckpt := loadReference(t, "sum.npz")
+	stores := make([]*model.Store, 2)
+	for i := range stores {
+		if stores[i], err = referenceStore(r.Meta, "mnist"); err != nil {
+			t.Fatal(err)
+		}
+		stores[i].RootScope().SetParam(ParamTestCount, 4)
+	}
+	if _, err := LoadWeights(stores[0], ckpt); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := EvaluateLoaded(b, stores[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	given, err := Evaluate(b, stores[1], ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(loaded.PSNR) != 4 || !slices.Equal(loaded.PSNR, given.PSNR) || given.Weights != ckpt || loaded.Weights != "" {
+		t.Errorf("EvaluateLoaded %v (weights %q), Evaluate %v (weights %q)", loaded.PSNR, loaded.Weights, given.PSNR, given.Weights)
 	}
 }

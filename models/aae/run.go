@@ -195,6 +195,25 @@ func Evaluate(b compute.Backend, store *model.Store, weights string) (*Eval, err
 	if err := Resolve(store); err != nil {
 		return nil, err
 	}
+	c, err := LoadWeights(store, weights)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := EvaluateLoaded(b, store)
+	if err != nil {
+		return nil, err
+	}
+	ev.Weights = c.Path
+	return ev, nil
+}
+
+// EvaluateLoaded computes the per-image PSNR over the configured test range of the model store
+// holds, with the weights already loaded into it ([LoadWeights], or training): the store a
+// notebook's loadModel returns. Weights in the result is empty.
+func EvaluateLoaded(b compute.Backend, store *model.Store) (*Eval, error) {
+	if err := Resolve(store); err != nil {
+		return nil, err
+	}
 	ds := params.MustGet[string](store, ParamDataset)
 	off, n := params.MustGet[int](store, ParamTestOffset), params.MustGet[int](store, ParamTestCount)
 	test, err := LoadTest(ds, off, n)
@@ -203,17 +222,12 @@ func Evaluate(b compute.Backend, store *model.Store, weights string) (*Eval, err
 	}
 	ae := autoenc.New(b, store, func(scope *model.Scope, x *graphNode) *graphNode { return New(scope, x).Done() })
 	defer ae.Finalize()
-	c, err := LoadWeights(store, weights)
-	if err != nil {
-		return nil, err
-	}
-	weights = c.Path
 	p, err := ae.PSNR(test)
 	if err != nil {
 		return nil, err
 	}
 	s := metrics.Summarize(p)
-	return &Eval{Dataset: ds, Aggregation: params.MustGet[string](store, ParamAggregation), Weights: weights,
+	return &Eval{Dataset: ds, Aggregation: params.MustGet[string](store, ParamAggregation),
 		TestOffset: off, TestCount: n, PSNRMean: s.Mean, PSNRStd: s.Std, PSNR: p}, nil
 }
 
