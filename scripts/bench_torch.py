@@ -26,7 +26,8 @@ class MaxAAE(nn.Module):
             nn.Conv2d(1, c // 2, 3, 2, 1), lr(), nn.Conv2d(c // 2, c, 3, 2, 1), lr(), nn.Flatten(),
             nn.Linear(c * self.s * self.s, 210), lr(), nn.Linear(210, blocks * block), lr())
         if aggregation == "ae":
-            self.dense = nn.Sequential(nn.Linear(blocks * block, 210), lr(), nn.Linear(210, c * self.s * self.s))
+            # LeakyReLU after both dense layers: the paper's AE (sparselab's --ae_decoder_activation, the default).
+            self.dense = nn.Sequential(nn.Linear(blocks * block, 210), lr(), nn.Linear(210, c * self.s * self.s), lr())
         else:
             self.dense = nn.Sequential(
                 nn.Linear(block, 2 * block), lr(), nn.Linear(2 * block, 100), lr(), nn.Linear(100, 200), lr(),
