@@ -15,7 +15,8 @@
 # licence); this script reads them where you put them.
 #
 # Needs PyTorch (scripts/setup.sh torch) and the datasets (scripts/setup.sh data).
-# GOMLX_BACKEND / --backend: BACKEND=onnx scripts/reference.sh ... (default: the best available).
+# BACKEND=onnx picks the backend (default: the best available); COUNT=N evaluates test images
+# 0..N-1 (default 600, the paper's; COUNT=10 checks the script in a minute or two).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MODELS=${1:?usage: scripts/reference.sh MODEL_DIR [OUT_DIR]}
@@ -24,8 +25,8 @@ PY=${PYTHON:-/usr/bin/python3}
 mkdir -p "$OUT"
 SL="$OUT/sparselab"
 (cd "$ROOT" && go build -o "$SL" ./cmd/sparselab)
-backend=()
-if [[ -n "${BACKEND:-}" ]]; then backend=(--backend "$BACKEND"); fi
+backend=(--test_count "${COUNT:-600}")
+if [[ -n "${BACKEND:-}" ]]; then backend+=(--backend "$BACKEND"); fi
 "$PY" -c "import torch" 2>/dev/null || { echo "reference.sh: PyTorch is missing for $PY: run scripts/setup.sh torch" >&2; exit 1; }
 
 summary="$OUT/summary.txt"
