@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -357,8 +358,8 @@ type ImportReport struct {
 }
 
 // ImportReference converts the exported PyTorch model at npzPath ([ReadReference]) for dataset,
-// writes it to out ([Reference.WriteCheckpoint]), loads it into a fresh model and checks that
-// its output on the check images matches PyTorch's within [ReferenceTolerance]. A model whose c
+// loads it into a fresh model, checks that its output on the check images matches PyTorch's
+// within [ReferenceTolerance], and only then writes it to out ([Reference.WriteCheckpoint]). A model whose c
 // is not the paper's for the dataset is refused, naming the dataset it fits.
 func ImportReference(b compute.Backend, npzPath, dataset, out, command string) (*ImportReport, error) {
 	r, err := ReadReference(npzPath)
@@ -378,14 +379,17 @@ func ImportReference(b compute.Backend, npzPath, dataset, out, command string) (
 		}
 		return nil, fmt.Errorf("%s has c = %d, the paper's %s models have c = %d%s", npzPath, r.Meta.Channels, dataset, want, hint)
 	}
-	if err := r.WriteCheckpoint(out, dataset, command); err != nil {
+	// Written beside out first, and renamed to out only once it computes PyTorch's outputs.
+	tmp := filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".unchecked")
+	defer os.Remove(tmp) // no-op after the rename
+	if err := r.WriteCheckpoint(tmp, dataset, command); err != nil {
 		return nil, err
 	}
 	store, err := referenceStore(r.Meta, dataset)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := LoadWeights(store, out); err != nil {
+	if _, err := LoadWeights(store, tmp); err != nil {
 		return nil, err
 	}
 	rep := &ImportReport{Meta: r.Meta, Out: out}
@@ -394,7 +398,10 @@ func ImportReference(b compute.Backend, npzPath, dataset, out, command string) (
 	}
 	if rep.MaxDiff > ReferenceTolerance {
 		return rep, fmt.Errorf("sparselab's model with the weights of %s differs from the PyTorch model by up to %.3g on its check images (tolerance %g): "+
-			"the conversion does not fit this model; %s was written but computes something else", npzPath, rep.MaxDiff, ReferenceTolerance, out)
+			"the conversion does not fit this model, so %s was not written", npzPath, rep.MaxDiff, ReferenceTolerance, out)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", out, err)
 	}
 	return rep, nil
 }
