@@ -114,9 +114,16 @@ start() {
         fi
         mkdir -p "$run"
         # --steps is a bound far beyond the time budget (it counts the shipped steps too).
-        # The shipped AEs predate the paper's decoder activation: continuing them keeps their architecture.
+        # The shipped AEs predate the paper's decoder activation: continuing them keeps their
+        # architecture; resuming a run folder keeps the one its checkpoint records.
         local arch=()
-        if [ "$agg" = ae ] && [ "$mode" = continue ]; then arch=(--ae_decoder_activation=false); fi
+        if [ "$agg" = ae ] && [ "$mode" = continue ]; then
+            local act=false
+            if [ -e "$run/last.ckpt" ] && "$state/bin/sparselab" aae info --weights "$run/last.ckpt" | grep -q '"ae_decoder_activation": true'; then
+                act=true
+            fi
+            arch=(--ae_decoder_activation=$act)
+        fi
         setsid nohup "$state/bin/sparselab" aae train --dataset "$ds" --aggregation "$agg" --run_dir "$run" "${arch[@]}" \
             --from_shipped=$from --learning_rate 1e-4 --steps 100000000 --eval_every 1875 \
             --time_budget "${minutes}m" --backend "$DEVICE_BACKEND" >"$run/train.log" 2>&1 </dev/null &

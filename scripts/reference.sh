@@ -28,6 +28,12 @@ SL="$OUT/sparselab"
 backend=(--test_count "${COUNT:-600}")
 if [[ -n "${BACKEND:-}" ]]; then backend+=(--backend "$BACKEND"); fi
 "$PY" -c "import torch" 2>/dev/null || { echo "reference.sh: PyTorch is missing for $PY: run scripts/setup.sh torch" >&2; exit 1; }
+for f in MNIST_max MNIST_sum MNIST_simple FMNIST_max FMNIST_sum FMNIST_simple; do
+  [[ -f "$MODELS/AAE_$f.pt" ]] || { echo "reference.sh: $MODELS/AAE_$f.pt is missing (MODEL_DIR must hold the six .pt files)" >&2; exit 1; }
+done
+log="$OUT/log.txt"   # the commands' own messages (figures written, errors)
+: > "$log"
+trap 'echo "reference.sh: a step failed; the end of $log:" >&2; tail -n 5 "$log" >&2' ERR
 
 summary="$OUT/summary.txt"
 : > "$summary"
@@ -37,14 +43,14 @@ for d in MNIST FMNIST; do
   weights=()
   for a in simple sum max; do
     pt="$MODELS/AAE_${d}_${a}.pt"
-    [[ -f "$pt" ]] || { echo "reference.sh: $pt is missing" >&2; exit 1; }
     base="$OUT/${DS[$d]}-${AGG[$a]}"
-    "$PY" "$ROOT/scripts/reference_weights.py" export "$pt" "$base.npz" 2> >(grep -v "UserWarning\|forward_call" >&2)
-    "$SL" aae import "${backend[@]}" --dataset "${DS[$d]}" --from "$base.npz" --ckpt "$base.ckpt" | tee -a "$summary"
-    "$SL" aae eval "${backend[@]}" --dataset "${DS[$d]}" --aggregation "${AGG[$a]}" --weights "$base.ckpt" --json > "$base-eval.json"
-    "$SL" aae eval "${backend[@]}" --dataset "${DS[$d]}" --aggregation "${AGG[$a]}" --weights "$base.ckpt" | tee -a "$summary"
+    "$PY" "$ROOT/scripts/reference_weights.py" export "$pt" "$base.npz" 2>>"$log"
+    "$SL" aae import "${backend[@]}" --dataset "${DS[$d]}" --from "$base.npz" --ckpt "$base.ckpt" 2>>"$log" | tee -a "$summary"
+    "$SL" aae eval "${backend[@]}" --dataset "${DS[$d]}" --aggregation "${AGG[$a]}" --weights "$base.ckpt" --json > "$base-eval.json" 2>>"$log"
+    "$PY" -c 'import json,sys; e=json.load(open(sys.argv[1]))
+print("%s %s: PSNR %.2f ± %.2f dB over test images %d-%d" % (e["dataset"], e["aggregation"], e["psnr_mean"], e["psnr_std"], e["test_offset"], e["test_offset"]+e["test_count"]-1))' "$base-eval.json" | tee -a "$summary"
     if [[ $a != simple ]]; then
-      "$SL" aae atoms "${backend[@]}" --dataset "${DS[$d]}" --aggregation "${AGG[$a]}" --weights "$base.ckpt" --out "$OUT/figures" 2>/dev/null | tee -a "$summary"
+      "$SL" aae atoms "${backend[@]}" --dataset "${DS[$d]}" --aggregation "${AGG[$a]}" --weights "$base.ckpt" --out "$OUT/figures" 2>>"$log" | tee -a "$summary"
     fi
     weights+=("$base.ckpt")
   done
@@ -53,7 +59,7 @@ for d in MNIST FMNIST; do
   for tag in x2 x4 noise; do
     # shellcheck disable=SC2086
     "$SL" aae superres "${backend[@]}" --dataset "${DS[$d]}" --weights "$w" ${MEAS[$tag]} --out "$OUT/figures" --json \
-      > "$OUT/${DS[$d]}-superres-$tag.json" 2>/dev/null
+      > "$OUT/${DS[$d]}-superres-$tag.json" 2>>"$log"
     echo "${DS[$d]} super-resolution ($tag), authors' weights:" >> "$summary"
     "$PY" -c 'import json,sys
 for r in json.load(open(sys.argv[1]))["results"]: print("  %-18s %.2f ± %.2f" % (r["method"], r["psnr_mean"], r["psnr_std"]))' "$OUT/${DS[$d]}-superres-$tag.json" | tee -a "$summary"

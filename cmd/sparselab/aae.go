@@ -324,6 +324,9 @@ func runAAESuperres(b compute.Backend, base *model.Store, weights string, asJSON
 	own := map[string]string{} // aggregation → path
 	if weights != "" && weights != "run" {
 		for _, path := range strings.Split(weights, ",") {
+			if path = strings.TrimSpace(path); path == "" {
+				continue
+			}
 			c, err := training.ReadCheckpoint(path)
 			if err != nil {
 				return err

@@ -232,9 +232,13 @@ func ReadReference(path string) (*Reference, error) {
 	if _, ok := a.Arrays["multscal"]; ok && m.Aggregation != "ae" {
 		used["multscal"] = true // unused by the authors' forward pass
 	}
-	if in, ok := a.Arrays["check_input"]; ok {
-		out, ok := a.Arrays["check_output"]
-		if !ok || len(in.Shape) != 3 || in.Shape[1] != ImageSize || in.Shape[2] != ImageSize || fmt.Sprint(in.Shape) != fmt.Sprint(out.Shape) {
+	in, okIn := a.Arrays["check_input"]
+	out, okOut := a.Arrays["check_output"]
+	if okIn != okOut {
+		return nil, bad("check_input and check_output come together (one of them is missing)")
+	}
+	if okIn {
+		if len(in.Shape) != 3 || in.Shape[1] != ImageSize || in.Shape[2] != ImageSize || fmt.Sprint(in.Shape) != fmt.Sprint(out.Shape) {
 			return nil, bad("check_input %v and check_output %v should both be [N, 28, 28]", in.Shape, out.Shape)
 		}
 		r.CheckInput, r.CheckOutput = in.Data, out.Data
@@ -320,7 +324,7 @@ func (r *Reference) WriteCheckpoint(path, dataset, command string) error {
 // of images compared (0 when the file had none).
 func (r *Reference) Verify(b compute.Backend, store *model.Store) (maxDiff float64, n int, err error) {
 	if r.CheckInput == nil {
-		return 0, 0, nil
+		return 0, 0, nil // ImportReference refuses such a file
 	}
 	n = len(r.CheckInput) / pixels
 	images := &datasets.Images{Name: "check images", N: n, Height: ImageSize, Width: ImageSize, Channels: 1, Pixels: r.CheckInput}
@@ -365,6 +369,9 @@ func ImportReference(b compute.Backend, npzPath, dataset, out, command string) (
 	r, err := ReadReference(npzPath)
 	if err != nil {
 		return nil, err
+	}
+	if r.CheckInput == nil {
+		return nil, fmt.Errorf("%s has no check images (check_input, check_output), so the conversion cannot be checked against PyTorch: export it again with scripts/reference_weights.py", npzPath)
 	}
 	want, err := ChannelsFor(dataset)
 	if err != nil {

@@ -197,17 +197,23 @@ func TestReferenceBadInput(t *testing.T) {
 		{"no meta", rewrite("a.npz", func(m string) bool { return m != "meta.json" }, nil), "no meta.json"},
 		{"no layer", rewrite("b.npz", func(m string) bool { return m != "mini_decoder.4.weight.npy" }, nil), "no array mini_decoder.4.weight"},
 		{"no bias", rewrite("c.npz", func(m string) bool { return m != "encoder.5.bias.npy" }, nil), "no array encoder.5.bias"},
+		{"half a check", rewrite("e.npz", func(m string) bool { return m != "check_output.npy" }, nil), "check_input and check_output come together"},
 		{"unknown array", rewrite("d.npz", all, map[string]string{"decoder.9.weight.npy": scalarNPY(t)}), "decoder.9.weight belongs to no layer"},
 	} {
 		if _, err := ReadReference(tc.path); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error containing %q", tc.name, err, tc.want)
 		}
 	}
-	// A model whose c is not the paper's for the dataset.
 	b, _, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A file without check images cannot be checked, so it is not imported.
+	unchecked := rewrite("f.npz", func(m string) bool { return !strings.HasPrefix(m, "check_") }, nil)
+	if _, err := ImportReference(b, unchecked, "mnist", filepath.Join(dir, "u.ckpt"), "test"); err == nil || !strings.Contains(err.Error(), "has no check images") {
+		t.Errorf("no check images: %v", err)
+	}
+	// A model whose c is not the paper's for the dataset.
 	_, err = ImportReference(b, filepath.Join("testdata", "reference", "sum.npz"), "mnist", filepath.Join(dir, "x.ckpt"), "test")
 	if err == nil || !strings.Contains(err.Error(), "c = 2") {
 		t.Errorf("c = 2 for mnist: %v", err)

@@ -260,7 +260,7 @@ var resumeKeys = []string{ParamDataset, ParamAggregation, ParamChannels, ParamBl
 func checkResume(lastCkpt string, meta map[string]any) error {
 	if meta[ParamAEDecoderActivation] == true {
 		// AE checkpoints from before the option record nothing: they have no activation there.
-		if c, err := training.ReadCheckpoint(lastCkpt); err == nil && !aeDecoderActivation(c) {
+		if c, err := training.ReadCheckpoint(lastCkpt); err == nil && c.Header.Meta[ParamAggregation] == "ae" && !aeDecoderActivation(c) {
 			return fmt.Errorf("the run in %s was trained without --%s, this one asks for it: resume it without, "+
 				"or pass another --run_dir (or remove that folder) to start a new run", filepath.Dir(lastCkpt), ParamAEDecoderActivation)
 		}

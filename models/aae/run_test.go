@@ -392,6 +392,7 @@ func TestAEDecoderActivationResume(t *testing.T) {
 	}
 	old := write("old.ckpt", map[string]any{"paper": "000", ParamAggregation: "ae"})
 	with := write("with.ckpt", map[string]any{"paper": "000", ParamAggregation: "ae", ParamAEDecoderActivation: true})
+	maxRun := write("max.ckpt", map[string]any{"paper": "000", ParamAggregation: "max"})
 	for _, tc := range []struct {
 		ckpt string
 		act  bool
@@ -401,6 +402,7 @@ func TestAEDecoderActivationResume(t *testing.T) {
 		{old, true, "trained without --ae_decoder_activation"},
 		{with, true, ""},
 		{with, false, "--ae_decoder_activation true"},
+		{maxRun, true, "--aggregation max"}, // another model: the aggregation is what differs
 	} {
 		err := checkResume(tc.ckpt, map[string]any{ParamAggregation: "ae", ParamAEDecoderActivation: tc.act})
 		if (tc.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tc.want) {
