@@ -43,6 +43,19 @@ func loadReference(t *testing.T, file string) (*Reference, string) {
 	return r, ckpt
 }
 
+// loadedStore returns a store for the converted model r with the checkpoint ckpt loaded.
+func loadedStore(t *testing.T, r *Reference, ckpt string) *model.Store {
+	t.Helper()
+	store, err := referenceStore(r.Meta, "mnist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadWeights(store, ckpt); err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
 // TestReferenceMatchesPyTorch checks, on every backend, that sparselab's model with weights
 // converted from the authors' PyTorch layout computes PyTorch's output (the fixtures' check
 // images), for MAX-AAE with the latent BatchNorm, SUM-AAE and the AE.
@@ -57,13 +70,7 @@ func TestReferenceMatchesPyTorch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			store, err := referenceStore(r.Meta, "mnist")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := LoadWeights(store, ckpt); err != nil {
-				t.Fatal(err)
-			}
+			store := loadedStore(t, r, ckpt)
 			cfg := FromScope(store.RootScope())
 			if cfg.LatentBatchNorm != fx.batchNorm || cfg.AEDecoderActivation != (fx.aggregation == "ae") {
 				t.Errorf("%s: the weights set %+v", fx.file, cfg)
@@ -94,13 +101,7 @@ func TestReferenceCheckCatchesLayout(t *testing.T) {
 		if err := r2.WriteCheckpoint(ckpt, "mnist", "test"); err != nil {
 			t.Fatal(err)
 		}
-		store, err := referenceStore(r.Meta, "mnist")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := LoadWeights(store, ckpt); err != nil {
-			t.Fatal(err)
-		}
+		store := loadedStore(t, r, ckpt)
 		store.RootScope().SetParam(ParamAEDecoderActivation, aeActivation)
 		diff, _, err := r2.Verify(b, store)
 		if err != nil {
