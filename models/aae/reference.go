@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -166,7 +167,7 @@ func ReadReference(path string) (*Reference, error) {
 			perm[p*c+ch] = ch*cells + p
 		}
 	}
-	for _, prefix := range sortedKeys(layers) {
+	for _, prefix := range slices.Sorted(maps.Keys(layers)) {
 		l := layers[prefix]
 		wArr, ok := a.Arrays[prefix+".weight"]
 		if !ok {
@@ -291,15 +292,6 @@ func tensorOf(data []float32, dims ...int) *tensors.Tensor {
 	t := tensors.FromShape(shapes.Make(dtypes.Float32, dims...))
 	tensors.MustMutableFlatData(t, func(flat []float32) { copy(flat, data) })
 	return t
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // WriteCheckpoint writes the converted weights as a sparselab checkpoint for dataset ("mnist"
