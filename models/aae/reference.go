@@ -3,9 +3,9 @@ package aae
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
-	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
