@@ -95,21 +95,22 @@ func refLayers(aggregation string) map[string]refLayer {
 		"encoder.5": {"/encoder/fc1", refDenseInPerm},
 		"encoder.7": {"/encoder/fc2", refDense},
 	}
+	// The decoder's dense layers (PyTorch indices 0, 2, 4, …: LeakyReLUs between) feed the shared
+	// convolution stack (indices 0, 3, 6: upsampling and LeakyReLU between).
+	dense, convs, n := "mini_decoder", "mini_decoder_deconv", 4
 	if aggregation == "ae" {
-		m["mlp_decoder.0"] = refLayer{"/decoder/fc1", refDense}
-		m["mlp_decoder.2"] = refLayer{"/decoder/fc2", refDenseOutPerm}
-		m["decoder.0"] = refLayer{"/decoder/conv1", refConv}
-		m["decoder.3"] = refLayer{"/decoder/conv2", refConv}
-		m["decoder.6"] = refLayer{"/decoder/conv3", refConv}
-		return m
+		dense, convs, n = "mlp_decoder", "decoder", 2
 	}
-	m["mini_decoder.0"] = refLayer{"/decoder/fc1", refDense}
-	m["mini_decoder.2"] = refLayer{"/decoder/fc2", refDense}
-	m["mini_decoder.4"] = refLayer{"/decoder/fc3", refDense}
-	m["mini_decoder.6"] = refLayer{"/decoder/fc4", refDenseOutPerm}
-	m["mini_decoder_deconv.0"] = refLayer{"/decoder/conv1", refConv}
-	m["mini_decoder_deconv.3"] = refLayer{"/decoder/conv2", refConv}
-	m["mini_decoder_deconv.6"] = refLayer{"/decoder/conv3", refConv}
+	for i := range n {
+		kind := refDense
+		if i == n-1 {
+			kind = refDenseOutPerm
+		}
+		m[fmt.Sprintf("%s.%d", dense, 2*i)] = refLayer{fmt.Sprintf("/decoder/fc%d", i+1), kind}
+	}
+	for i := range 3 {
+		m[fmt.Sprintf("%s.%d", convs, 3*i)] = refLayer{fmt.Sprintf("/decoder/conv%d", i+1), refConv}
+	}
 	return m
 }
 
