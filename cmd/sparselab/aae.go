@@ -177,10 +177,13 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			if norm == figNorm {
 				figAct = act
 			}
-			out[norm.String()] = map[string]any{"mean": act.MeanCount, "std": act.StdCount, "histogram": act.Histogram, "mean_sorted_ratios": act.SortedMean, "mean_sorted_norms": act.SortedMeanNorm}
+			out[norm.String()] = map[string]any{"mean": act.MeanCount, "std": act.StdCount, "histogram": act.Histogram, "mean_sorted_ratios": act.SortedMean, "mean_sorted_norms": act.SortedMeanNorm,
+				"usage": act.Usage, "never_activated": act.Unused(0), "activated_in_at_most_1pct": act.Unused(0.01)}
 			if !*asJSON {
 				fmt.Fprintf(stdout, "%s activated atoms per image (%s atoms, threshold %.2f): %.2f ± %.2f over %d test images\n",
 					strings.ToUpper(params.MustGet[string](store, aae.ParamAggregation)), norm, aae.DefaultThreshold, act.MeanCount, act.StdCount, test.N)
+				fmt.Fprintf(stdout, "  atoms never activated: %d of %d; in at most 1%% of the images: %d; share of images activating each atom:%s\n",
+					act.Unused(0), len(act.Usage), act.Unused(0.01), formatUsage(act.Usage))
 			}
 		}
 		if *asJSON {
@@ -466,4 +469,13 @@ func runWeights(store *model.Store, w string) string {
 		return aae.RunDir(store) + "/best.ckpt"
 	}
 	return w
+}
+
+// formatUsage prints per-atom activation rates as percentages, blocks 0, 1, … in order.
+func formatUsage(usage []float64) string {
+	var b strings.Builder
+	for _, u := range usage {
+		fmt.Fprintf(&b, " %.0f%%", 100*u)
+	}
+	return b.String()
 }

@@ -239,6 +239,60 @@ func TestSuperresFlags(t *testing.T) {
 	}
 }
 
+// TestAtomsUsage runs `aae atoms` on the shipped MNIST MAX-AAE and checks the per-atom usage it
+// reports against the mean count and the histogram of the same run.
+func TestAtomsUsage(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := runCLI("aae", "atoms", "--backend", "go", "--aggregation", "max", "--test_count", "8", "--json", "--out", dir)
+	if code != 0 {
+		t.Fatalf("aae atoms exited %d: %s", code, errOut)
+	}
+	type stats struct {
+		Mean      float64   `json:"mean"`
+		Histogram []int     `json:"histogram"`
+		Usage     []float64 `json:"usage"`
+		Never     *int      `json:"never_activated"`
+		Rare      *int      `json:"activated_in_at_most_1pct"`
+	}
+	var res struct {
+		TestCount int   `json:"test_count"`
+		Clipped   stats `json:"clipped"`
+		Raw       stats `json:"raw"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if res.TestCount != 8 {
+		t.Errorf("test_count %d, want 8", res.TestCount)
+	}
+	for name, st := range map[string]stats{"clipped": res.Clipped, "raw": res.Raw} {
+		if len(st.Usage) != 20 || len(st.Histogram) != 21 || st.Never == nil || st.Rare == nil {
+			t.Fatalf("%s: %d usage values, %d histogram bins, never %v, rare %v", name, len(st.Usage), len(st.Histogram), st.Never, st.Rare)
+		}
+		var sum float64
+		never := 0
+		for _, u := range st.Usage {
+			sum += u
+			if u*8 != math.Round(u*8) || u < 0 || u > 1 {
+				t.Errorf("%s: usage %v is not a count of 8 images", name, u)
+			}
+			if u == 0 {
+				never++
+			}
+		}
+		if math.Abs(sum-st.Mean) > 1e-9 {
+			t.Errorf("%s: usage sums to %v, mean activated atoms %v", name, sum, st.Mean)
+		}
+		// With 8 images, at most 1% of them is none of them.
+		if *st.Never != never || *st.Rare != never {
+			t.Errorf("%s: never_activated %d, activated_in_at_most_1pct %d, usage has %d zeros", name, *st.Never, *st.Rare, never)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "atoms-mnist-max.png")); err != nil {
+		t.Errorf("figure: %v", err)
+	}
+}
+
 // TestBenchReport runs the smallest benchmark (one training step and one PGD solve on the go
 // backend, no PyTorch) and checks that the report and results.json carry both workloads.
 func TestBenchReport(t *testing.T) {

@@ -388,6 +388,21 @@ type Activation struct {
 	// SortedMean[j] is the same for the ratios (Ratios), the quantity the threshold applies to:
 	// each image weighs by 1/‖x‖. Non-increasing, length K.
 	SortedMean []float64
+	// Usage[k] is the fraction of images in which atom k is activated (length K, in [0, 1]); it
+	// shows which atoms a model relies on and which it has left unused. It sums to MeanCount.
+	Usage []float64
+}
+
+// Unused is the number of atoms activated in at most the given fraction of the images
+// (0: atoms never activated).
+func (a *Activation) Unused(fraction float64) int {
+	n := 0
+	for _, u := range a.Usage {
+		if u <= fraction {
+			n++
+		}
+	}
+	return n
 }
 
 // imageNorms returns ‖x‖₂ of each image, with an error for an all-zero image.
@@ -445,7 +460,8 @@ func activationFrom(norms, imageNorms []float64, K int, opts ActivationOptions) 
 	N := len(imageNorms)
 	act := &Activation{Norm: opts.Norm, Threshold: opts.Threshold, N: N, Blocks: K,
 		AtomNorms: norms, ImageNorms: imageNorms, Ratios: make([]float64, N*K),
-		Counts: make([]int, N), Histogram: make([]int, K+1), SortedMean: make([]float64, K), SortedMeanNorm: make([]float64, K)}
+		Counts: make([]int, N), Histogram: make([]int, K+1), SortedMean: make([]float64, K), SortedMeanNorm: make([]float64, K),
+		Usage: make([]float64, K)}
 	sorted := make([]float64, K)
 	var sum, sum2 float64
 	for i := range N {
@@ -454,6 +470,7 @@ func activationFrom(norms, imageNorms []float64, K int, opts ActivationOptions) 
 			r[k] = norms[i*K+k] / imageNorms[i]
 			if r[k] >= opts.Threshold {
 				act.Counts[i]++
+				act.Usage[k] += 1 / float64(N)
 			}
 		}
 		act.Histogram[act.Counts[i]]++

@@ -259,6 +259,7 @@ func TestActivatedAtomsMatchHost(t *testing.T) {
 				t.Errorf("%s: header %v %v %d %d", name, act.Norm, act.Threshold, act.N, act.Blocks)
 			}
 			hist := make([]int, testBlocks+1)
+			usage := make([]int, testBlocks) // images activating each atom
 			total := 0
 			for i := range 5 {
 				c := 0
@@ -269,6 +270,7 @@ func TestActivatedAtomsMatchHost(t *testing.T) {
 					}
 					if r >= thr {
 						c++
+						usage[k]++
 					}
 				}
 				if act.Counts[i] != c {
@@ -285,6 +287,24 @@ func TestActivatedAtomsMatchHost(t *testing.T) {
 			}
 			if want := float64(total) / 5; math.Abs(act.MeanCount-want) > 1e-12 {
 				t.Errorf("%s: mean count %g, want %g", name, act.MeanCount, want)
+			}
+			if len(act.Usage) != testBlocks {
+				t.Fatalf("%s: usage has %d atoms, want K = %d", name, len(act.Usage), testBlocks)
+			}
+			never := 0
+			for k, u := range usage {
+				if math.Abs(act.Usage[k]-float64(u)/5) > 1e-12 {
+					t.Errorf("%s: atom %d used in a fraction %g of the images, host %d of 5", name, k, act.Usage[k], u)
+				}
+				if u == 0 {
+					never++
+				}
+			}
+			if got := act.Unused(0); got != never {
+				t.Errorf("%s: Unused(0) = %d, host %d atoms never activated", name, got, never)
+			}
+			if got := act.Unused(1); got != testBlocks {
+				t.Errorf("%s: Unused(1) = %d, want all %d atoms", name, got, testBlocks)
 			}
 			if len(act.SortedMean) != testBlocks {
 				t.Fatalf("%s: sorted curve has %d points, want K = %d", name, len(act.SortedMean), testBlocks)
