@@ -183,7 +183,20 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 				fmt.Fprintf(stdout, "%s activated atoms per image (%s atoms, threshold %.2f): %.2f ± %.2f over %d test images\n",
 					strings.ToUpper(params.MustGet[string](store, aae.ParamAggregation)), norm, aae.DefaultThreshold, act.MeanCount, act.StdCount, test.N)
 				fmt.Fprintf(stdout, "  atoms never activated: %d of %d; in at most 1%% of the images: %d; share of images activating each atom:%s\n",
-					act.Unused(0), len(act.Usage), act.Unused(0.01), formatUsage(act.Usage))
+					act.Unused(0), len(act.Usage), act.Unused(0.01), formatUsage(act.Usage, 0))
+			}
+		}
+		if a.Config().Aggregation == "max" {
+			enc, err := a.Atoms(test)
+			if err != nil {
+				return err
+			}
+			share := enc.WinShare()
+			never := aae.Idle(share)
+			out["win_share"], out["never_max"] = share, never
+			if !*asJSON {
+				fmt.Fprintf(stdout, "atoms that are the pixelwise max nowhere (no gradient from the loss): %d of %d; share of pixels each atom sets:%s\n",
+					never, len(share), formatUsage(share, 1))
 			}
 		}
 		if *asJSON {
@@ -471,11 +484,11 @@ func runWeights(store *model.Store, w string) string {
 	return w
 }
 
-// formatUsage prints per-atom activation rates as percentages, blocks 0, 1, … in order.
-func formatUsage(usage []float64) string {
+// formatUsage prints per-atom shares as percentages, blocks 0, 1, … in order.
+func formatUsage(usage []float64, decimals int) string {
 	var b strings.Builder
 	for _, u := range usage {
-		fmt.Fprintf(&b, " %.0f%%", 100*u)
+		fmt.Fprintf(&b, " %.*f%%", decimals, 100*u)
 	}
 	return b.String()
 }

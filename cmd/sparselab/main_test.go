@@ -255,9 +255,11 @@ func TestAtomsUsage(t *testing.T) {
 		Rare      *int      `json:"activated_in_at_most_1pct"`
 	}
 	var res struct {
-		TestCount int   `json:"test_count"`
-		Clipped   stats `json:"clipped"`
-		Raw       stats `json:"raw"`
+		TestCount int       `json:"test_count"`
+		Clipped   stats     `json:"clipped"`
+		Raw       stats     `json:"raw"`
+		WinShare  []float64 `json:"win_share"`
+		NeverMax  *int      `json:"never_max"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out)
@@ -287,6 +289,20 @@ func TestAtomsUsage(t *testing.T) {
 		if *st.Never != never || *st.Rare != never {
 			t.Errorf("%s: never_activated %d, activated_in_at_most_1pct %d, usage has %d zeros", name, *st.Never, *st.Rare, never)
 		}
+	}
+	if len(res.WinShare) != 20 || res.NeverMax == nil {
+		t.Fatalf("win_share %v, never_max %v", res.WinShare, res.NeverMax)
+	}
+	var total float64
+	zeros := 0
+	for _, w := range res.WinShare {
+		total += w
+		if w == 0 {
+			zeros++
+		}
+	}
+	if math.Abs(total-1) > 1e-9 || *res.NeverMax != zeros {
+		t.Errorf("win shares sum to %v, never_max %d for %d zero shares", total, *res.NeverMax, zeros)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "atoms-mnist-max.png")); err != nil {
 		t.Errorf("figure: %v", err)

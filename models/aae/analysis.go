@@ -272,6 +272,50 @@ func (e *Encoding) Atom(i, k int) []float32 {
 	return e.Atoms[o : o+pixels : o+pixels]
 }
 
+// WinShare returns, for each atom k, the share of all (image, pixel) pairs at which atom k is
+// the largest of the K atoms (the first one on ties): where a MAX-AAE's output x̂ = max_k g(θ_k)
+// is atom k's. The shares sum to 1. An atom with share 0 never sets the output, so the loss gives
+// it (and its block of the encoder's last layer) no gradient: training leaves it as it is, and the
+// model works with fewer atoms than it has. It panics if the encoding has no atoms.
+func (e *Encoding) WinShare() []float64 {
+	if e.Atoms == nil {
+		panic("aae: Encoding.WinShare: this encoding has no atoms (plain autoencoder)")
+	}
+	K := e.Blocks
+	wins := make([]int, K)
+	for i := range e.N {
+		base := i * K * pixels
+		for p := range pixels {
+			best := 0
+			for k := 1; k < K; k++ {
+				if e.Atoms[base+k*pixels+p] > e.Atoms[base+best*pixels+p] {
+					best = k
+				}
+			}
+			wins[best]++
+		}
+	}
+	share := make([]float64, K)
+	if e.N == 0 {
+		return share
+	}
+	for k, w := range wins {
+		share[k] = float64(w) / float64(e.N*pixels)
+	}
+	return share
+}
+
+// Idle is the number of atoms whose share (of [Encoding.WinShare] or [Activation.Usage]) is 0.
+func Idle(shares []float64) int {
+	n := 0
+	for _, s := range shares {
+		if s == 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // Atoms encodes images (N×28×28×1 in [0, 1]) and returns their codes θ, the K atoms g(θ_k) and
 // the reconstructions x̂ = σ(g(θ_1), …, g(θ_K)). Atomic models only: the plain autoencoder has
 // no atoms and gives an error (use [Analyzer.Latents] and [Analyzer.Decode]).

@@ -651,3 +651,44 @@ func TestTraversalCoordinate(t *testing.T) {
 		}
 	}
 }
+
+// TestWinShare checks the per-atom share of pixels where each atom is the largest on a
+// hand-made encoding: two images, three atoms, ties going to the first atom.
+func TestWinShare(t *testing.T) {
+	e := &Encoding{N: 2, Blocks: 3, BlockSize: 1, Atoms: make([]float32, 2*3*pixels)}
+	fill := func(i, k int, v float32, from, to int) {
+		for p := from; p < to; p++ {
+			e.Atom(i, k)[p] = v
+		}
+	}
+	// Image 0: atom 1 wins the first 100 pixels, atom 2 the rest; atom 0 is below both everywhere.
+	fill(0, 0, -1, 0, pixels)
+	fill(0, 1, 1, 0, 100)
+	fill(0, 2, 0.5, 0, pixels)
+	// Image 1: all atoms tie at 0 except atom 2 on the last 84 pixels.
+	fill(1, 2, 2, pixels-84, pixels)
+	got := e.WinShare()
+	want := []float64{float64(pixels-84) / (2 * pixels), 100. / (2 * pixels), float64(pixels-100+84) / (2 * pixels)}
+	var sum float64
+	for k := range want {
+		sum += got[k]
+		if math.Abs(got[k]-want[k]) > 1e-12 {
+			t.Errorf("atom %d: share %g, want %g", k, got[k], want[k])
+		}
+	}
+	if math.Abs(sum-1) > 1e-12 {
+		t.Errorf("shares sum to %g", sum)
+	}
+	if n := Idle(got); n != 0 {
+		t.Errorf("Idle(%v) = %d, want 0", got, n)
+	}
+	if n := Idle([]float64{0, 0.5, 0, 0.5}); n != 2 {
+		t.Errorf("Idle of two zero shares = %d", n)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("WinShare of an encoding without atoms did not panic")
+		}
+	}()
+	(&Encoding{N: 1, Blocks: 3}).WinShare()
+}
