@@ -34,7 +34,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
 		sub, args = args[0], args[1:]
 	}
-	fs := newFlagSet("aae "+sub, "aae train|eval|atoms|decompose|traverse|superres|export|snapshot|info|import [flags]  (flags have the notebook's names)", stderr)
+	fs := newFlagSet("aae "+sub, "aae train|eval|atoms|decompose|traverse|superres|export|snapshot|info|import|revive [flags]  (flags have the notebook's names)", stderr)
 	store, err := paramFlags(fs, aae.Specs()...)
 	if err != nil {
 		return err
@@ -51,15 +51,17 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	rawNorm := fs.Bool("raw", false, "decompose, atoms (figure): atom norms without clipping atoms to [0,1]")
 	from := fs.String("from", "", "import: the .npz that scripts/reference_weights.py exported from one of the authors' PyTorch models (required)")
 	ckpt := fs.String("ckpt", "", "import: the checkpoint to write (default: --from with .ckpt for .npz)")
+	reviveNoise := fs.Float64("revive_noise", 0, fmt.Sprintf("revive: noise added to the copied encoder weights, relative to their root mean square (0: %g; negative: an exact copy)", aae.DefaultReviveNoise))
+	reviveImages := fs.Int("revive_images", aae.DefaultReviveImages, "revive: number of training images (the first of the run's split) to find the idle atoms on")
 	outDir := fs.String("out", "out/aae", "atoms, decompose, traverse, superres: folder for the PNG figures")
 	switch sub {
-	case "train", "eval", "export", "snapshot", "info", "superres", "decompose", "traverse", "atoms", "import":
+	case "train", "eval", "export", "snapshot", "info", "superres", "decompose", "traverse", "atoms", "import", "revive":
 	case "", "-h", "--help", "-help":
 		fs.Usage()
 		return errUsage
 	default:
 		fs.Usage()
-		return fmt.Errorf("unknown aae sub-command %q: want train, eval, atoms, decompose, traverse, superres, export, snapshot, info or import", sub)
+		return fmt.Errorf("unknown aae sub-command %q: want train, eval, atoms, decompose, traverse, superres, export, snapshot, info, import or revive", sub)
 	}
 	if err := parse(fs, args); err != nil {
 		return err
@@ -147,6 +149,8 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "checkpoints: %s (resume), %s (best)\n", rep.Last, rep.Best)
 		}
 		return err
+	case "revive":
+		return runAAERevive(b, store, *weights, *reviveImages, *reviveNoise, stdout)
 	case "superres":
 		return runAAESuperres(b, store, *weights, *asJSON, *outDir, stdout, stderr)
 	case "atoms":
@@ -491,4 +495,30 @@ func formatUsage(usage []float64, decimals int) string {
 		fmt.Fprintf(&b, " %.*f%%", decimals, 100*u)
 	}
 	return b.String()
+}
+
+// runAAERevive is `aae revive`: the idle atoms of a MAX-AAE's weights brought back, written as
+// the run folder's checkpoint for `aae train` to go on from.
+func runAAERevive(b compute.Backend, store *model.Store, weights string, images int, noise float64, stdout io.Writer) error {
+	if images <= 0 {
+		return fmt.Errorf("--revive_images must be positive, got %d", images)
+	}
+	rep, err := aae.ReviveRun(b, store, runWeights(store, weights), images, aae.ReviveSettings{Noise: noise, Seed: uint64(params.MustGet[int](store, params.ParamSeed))})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d of %d atoms are the pixelwise max nowhere on %d training images (share of pixels each atom sets:%s)\n",
+		rep.From, len(rep.Idle), len(rep.WinShare), rep.Images, formatUsage(rep.WinShare, 1))
+	if rep.To == "" {
+		fmt.Fprintln(stdout, "no idle atom: nothing written")
+		return nil
+	}
+	pairs := make([]string, len(rep.Idle))
+	for i, k := range rep.Idle {
+		pairs[i] = fmt.Sprintf("%d←%d", k, rep.Sources[i])
+	}
+	fmt.Fprintf(stdout, "gave the idle blocks the encoder weights of working ones (%s), noise %g; wrote %s at step %d\n",
+		strings.Join(pairs, " "), rep.Noise, rep.To, rep.Step)
+	fmt.Fprintf(stdout, "go on with `sparselab aae train --run_dir %s` and the weights' flags (e.g. --learning_rate 1e-4)\n", filepath.Dir(rep.To))
+	return nil
 }

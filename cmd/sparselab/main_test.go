@@ -58,6 +58,9 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--block", "0", "--coord", "-2"}, 1, "--coord -2: a latent block has 10 coordinates"},
 		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--coord", "3"}, 1, "--coord 3 needs --block"},
 		{[]string{"aae", "traverse", "--aggregation", "max", "--test_count", "5", "--traverse_steps", "1"}, 1, "--traverse_steps 1: a traversal needs at least 2 images"},
+		{[]string{"aae", "revive", "--aggregation", "sum", "--backend", "go", "--revive_images", "2", "--run_dir", empty}, 1, "idle atoms are a MAX-AAE's"},
+		{[]string{"aae", "revive", "--revive_images", "0", "--run_dir", empty}, 1, "--revive_images must be positive, got 0"},
+		{[]string{"aae", "revive", "--revive_noise", "NaN", "--backend", "go", "--revive_images", "2", "--run_dir", empty}, 1, "noise NaN must be a finite number"},
 		{[]string{"aae", "superres", "--pgd_rule", "adaptive"}, 1, `--pgd_rule: solvers: unknown PGD step rule "adaptive"`},
 		{[]string{"aae", "superres", "--sr_factor", "3"}, 1, "--sr_factor must divide the image size 28 (2, 4, 7 or 14), got 3"},
 		{[]string{"aae", "superres", "--pgd_step_grid", "1,,5"}, 1, `--pgd_step_grid "1,,5": "" is not a positive number`},
@@ -306,6 +309,47 @@ func TestAtomsUsage(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "atoms-mnist-max.png")); err != nil {
 		t.Errorf("figure: %v", err)
+	}
+}
+
+// TestRevive revives the shipped MNIST MAX-AAE's idle atoms with exact copies (no noise) and
+// checks that the run folder's new checkpoint reconstructs as the shipped weights do, carries
+// their step and history, and that a second revive into the same folder is refused.
+func TestRevive(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	code, out, errOut := runCLI("aae", "revive", "--backend", "go", "--revive_images", "20", "--revive_noise", "-1", "--run_dir", dir)
+	if code != 0 {
+		t.Fatalf("aae revive exited %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "wrote "+filepath.Join(dir, "last.ckpt")+" at step 315000") || !strings.Contains(out, "atoms are the pixelwise max nowhere on 20 training images") {
+		t.Errorf("output: %s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "last.ckpt.history.json")); err != nil {
+		t.Errorf("history: %v", err)
+	}
+	eval := func(weights string) float64 {
+		args := []string{"aae", "eval", "--backend", "go", "--test_count", "4", "--json"}
+		if weights != "" {
+			args = append(args, "--weights", weights)
+		}
+		code, out, errOut := runCLI(args...)
+		if code != 0 {
+			t.Fatalf("aae eval %s exited %d: %s", weights, code, errOut)
+		}
+		var res struct {
+			PSNR float64 `json:"psnr_mean"`
+		}
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatalf("eval output is not JSON: %v\n%s", err, out)
+		}
+		return res.PSNR
+	}
+	if shipped, revived := eval(""), eval(filepath.Join(dir, "last.ckpt")); math.Abs(shipped-revived) > 1e-3 || shipped < 20 {
+		t.Errorf("exact copies into idle blocks changed the test PSNR: %.4f → %.4f dB", shipped, revived)
+	}
+	code, _, errOut = runCLI("aae", "revive", "--backend", "go", "--revive_images", "20", "--run_dir", dir)
+	if code != 1 || !strings.Contains(errOut, "already holds a checkpoint") {
+		t.Errorf("second revive into %s: exit %d, %s", dir, code, errOut)
 	}
 }
 

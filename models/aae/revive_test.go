@@ -1,0 +1,136 @@
+package aae
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// fc2 returns the encoder's last layer, weights [in·K·d] then biases [K·d], flat.
+func fc2(t *testing.T, store *model.Store) (w, b []float32) {
+	t.Helper()
+	flat := func(name string) []float32 {
+		var out []float32
+		switch x := store.GetVariable(encoderOutput + name).MustValue().Value().(type) {
+		case [][]float32:
+			for _, row := range x {
+				out = append(out, row...)
+			}
+		case []float32:
+			out = append(out, x...)
+		}
+		return out
+	}
+	return flat("weight"), flat("bias")
+}
+
+// TestReviveBlocks checks the copy ReviveIdle makes: without noise, block 3 of the encoder's
+// last layer becomes block 1 exactly (so its θ and atom are block 1's); with noise, only the
+// revived block's units change, each from its source by a perturbation of about the relative
+// noise asked for.
+func TestReviveBlocks(t *testing.T) {
+	images := testImages(5)
+	store := tinyStore("max")
+	a := newAnalyzer(t, store)
+	cfg := a.Config()
+	w0, b0 := fc2(t, store)
+	if err := reviveBlocks(store, cfg, []int{3}, []int{1}, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := a.Atoms(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range enc.N {
+		c := enc.Code(i)
+		if d := maxAbsDiff(c[3*testBlockSize:4*testBlockSize], c[1*testBlockSize:2*testBlockSize]); d != 0 {
+			t.Errorf("image %d: θ_3 differs from θ_1 by %g after an exact copy", i, d)
+		}
+		if d := maxAbsDiff(enc.Atom(i, 3), enc.Atom(i, 1)); d > 1e-6 {
+			t.Errorf("image %d: atom 3 differs from atom 1 by %g after an exact copy", i, d)
+		}
+	}
+
+	setFC2(t, store, w0, b0)
+	const noise = 0.1
+	if err := reviveBlocks(store, cfg, []int{0, 3}, []int{2, 1}, noise, 3); err != nil {
+		t.Fatal(err)
+	}
+	w1, b1 := fc2(t, store)
+	cols := testBlocks * testBlockSize
+	var ss, ssSrc float64
+	n := 0
+	for _, pair := range [][2][]float32{{w0, w1}, {b0, b1}} {
+		old, revived := pair[0], pair[1]
+		for i := range old {
+			block := (i % cols) / testBlockSize
+			src := map[int]int{0: 2, 3: 1}
+			j, ok := src[block]
+			if !ok {
+				if old[i] != revived[i] {
+					t.Fatalf("unit %d of block %d, not revived, changed", i%cols, block)
+				}
+				continue
+			}
+			from := float64(old[i+(j-block)*testBlockSize])
+			ss += (float64(revived[i]) - from) * (float64(revived[i]) - from)
+			ssSrc += from * from
+			n++
+		}
+	}
+	// The noise is relative per source and per variable; over all the units it is about noise.
+	if rel := math.Sqrt(ss / ssSrc); rel < noise/2 || rel > 2*noise {
+		t.Errorf("revived units differ from their sources by %.3g relative, want about %g", rel, noise)
+	}
+	if n != 2*(len(w0)/cols+1)*testBlockSize {
+		t.Errorf("%d revived values", n)
+	}
+}
+
+// TestReviveIdleErrors checks what ReviveIdle refuses.
+func TestReviveIdleErrors(t *testing.T) {
+	images := testImages(2)
+	store := tinyStore("max")
+	a := newAnalyzer(t, store)
+	if _, err := a.ReviveIdle(store, images, ReviveSettings{Noise: math.NaN()}); err == nil || !strings.Contains(err.Error(), "finite") {
+		t.Errorf("NaN noise: %v", err)
+	}
+	r, err := a.ReviveIdle(store, images, ReviveSettings{Noise: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.WinShare) != testBlocks || len(r.Usage) != testBlocks || len(r.Sources) != len(r.Idle) {
+		t.Errorf("revival %+v", r)
+	}
+	sum := tinyStore("sum")
+	if _, err := newAnalyzer(t, sum).ReviveIdle(sum, images, ReviveSettings{}); err == nil || !strings.Contains(err.Error(), "MAX-AAE") {
+		t.Errorf("SUM-AAE: %v", err)
+	}
+}
+
+// setFC2 writes back what fc2 returned.
+func setFC2(t *testing.T, store *model.Store, w, b []float32) {
+	t.Helper()
+	cols := testBlocks * testBlockSize
+	rows := make([][]float32, len(w)/cols)
+	for i := range rows {
+		rows[i] = append([]float32(nil), w[i*cols:(i+1)*cols]...)
+	}
+	setValue(t, store.GetVariable(encoderOutput+"weight"), rows)
+	setValue(t, store.GetVariable(encoderOutput+"bias"), append([]float32(nil), b...))
+}
+
+// setValue sets a variable from a Go slice ([]float32 or [][]float32).
+func setValue(t *testing.T, v *model.Variable, vals any) {
+	t.Helper()
+	tt, err := tensors.FromAnyValue(vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.SetValue(tt); err != nil {
+		t.Fatal(err)
+	}
+}
