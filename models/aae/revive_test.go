@@ -46,7 +46,8 @@ func TestReviveBlocks(t *testing.T) {
 	}
 	for i := range enc.N {
 		c := enc.Code(i)
-		if d := maxAbsDiff(c[3*testBlockSize:4*testBlockSize], c[1*testBlockSize:2*testBlockSize]); d != 0 {
+		// Equal up to float rounding: the backend may sum different columns in different orders.
+		if d := maxAbsDiff(c[3*testBlockSize:4*testBlockSize], c[1*testBlockSize:2*testBlockSize]); d > 1e-6 {
 			t.Errorf("image %d: θ_3 differs from θ_1 by %g after an exact copy", i, d)
 		}
 		if d := maxAbsDiff(enc.Atom(i, 3), enc.Atom(i, 1)); d > 1e-6 {
