@@ -306,15 +306,7 @@ func (e *Encoding) WinShare() []float64 {
 }
 
 // Idle is the number of atoms whose share (of [Encoding.WinShare] or [Activation.Usage]) is 0.
-func Idle(shares []float64) int {
-	n := 0
-	for _, s := range shares {
-		if s == 0 {
-			n++
-		}
-	}
-	return n
-}
+func Idle(shares []float64) int { return atMost(shares, 0) }
 
 // Atoms encodes images (N×28×28×1 in [0, 1]) and returns their codes θ, the K atoms g(θ_k) and
 // the reconstructions x̂ = σ(g(θ_1), …, g(θ_K)). Atomic models only: the plain autoencoder has
@@ -439,10 +431,13 @@ type Activation struct {
 
 // Unused is the number of atoms activated in at most the given fraction of the images
 // (0: atoms never activated).
-func (a *Activation) Unused(fraction float64) int {
+func (a *Activation) Unused(fraction float64) int { return atMost(a.Usage, fraction) }
+
+// atMost is the number of shares at or below fraction.
+func atMost(shares []float64, fraction float64) int {
 	n := 0
-	for _, u := range a.Usage {
-		if u <= fraction {
+	for _, s := range shares {
+		if s <= fraction {
 			n++
 		}
 	}

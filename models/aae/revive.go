@@ -3,6 +3,7 @@ package aae
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -232,9 +233,9 @@ func ReviveRun(b compute.Backend, store *model.Store, weights string, images int
 	if len(r.Idle) == 0 {
 		return rep, nil
 	}
-	meta := map[string]any{}
-	for k, v := range c.Header.Meta {
-		meta[k] = v
+	meta := maps.Clone(c.Header.Meta)
+	if meta == nil {
+		meta = map[string]any{}
 	}
 	meta["revived_from"], meta["revived_blocks"], meta["revived_sources"], meta["revive_noise"] = c.Path, r.Idle, r.Sources, r.Noise
 	if step, ok := c.Header.Meta["global_step"].(float64); ok && step > 0 {
