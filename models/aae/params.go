@@ -20,6 +20,9 @@ const (
 	ParamEvalEvery   = "eval_every"
 	ParamRunDir      = "run_dir"
 	ParamFromShipped = "from_shipped"
+	// ParamInitWeights names weights a new run starts from instead of the shipped ones (see
+	// [Train]): a warm start, e.g. of the paper's AE from an AE without its decoder activation.
+	ParamInitWeights = "init_weights"
 )
 
 // Projected-gradient-descent settings of the super-resolution experiment (Table 2; see
@@ -69,6 +72,7 @@ func Specs() []params.Spec {
 		params.Spec{Name: ParamTestCount, Default: DefaultTestCount, Quick: 100, Help: "number of test images evaluated"},
 		params.Spec{Name: ParamEvalEvery, Default: 375, Quick: 25, Help: "steps between validations (best checkpoint kept)"},
 		params.Spec{Name: ParamFromShipped, Default: true, Help: "when the run folder has no checkpoint, start from the shipped weights (continuing their step count and learning curve) instead of from scratch"},
+		params.Spec{Name: ParamInitWeights, Default: "", Help: "when the run folder has no checkpoint, start from these weights instead: a file (exported weights, or a run's best.ckpt, of the same dataset, model and sizes) or shipped (the embedded ones), continuing their step count and learning curve; the flags decide the architecture, so --init_weights shipped starts the paper's AE (--ae_decoder_activation, the default) from the shipped AE"},
 		params.Spec{Name: ParamPGDRule, Default: solvers.BestResidualStep.String(), Help: "super-resolution: PGD step rule, best-residual (the authors' code) or fixed (the paper's eq. 9)"},
 		params.Spec{Name: ParamPGDIterations, Default: solvers.DefaultIterations, Help: "super-resolution: PGD iterations"},
 		params.Spec{Name: ParamPGDStep, Default: 0.0, Help: "super-resolution: PGD step γ of the fixed rule (0: 1/‖A‖²)"},

@@ -116,8 +116,12 @@ func Train(ctx context.Context, b compute.Backend, store *model.Store, command s
 	if err := checkResume(rep.Last, meta); err != nil {
 		return nil, err
 	}
-	if err := startFromShipped(store, rep.Last, splits.Train.N); err != nil {
+	if init, err := startFromInit(store, rep.Last, splits.Train.N); err != nil {
 		return nil, err
+	} else if !init {
+		if err := startFromShipped(store, rep.Last, splits.Train.N); err != nil {
+			return nil, err
+		}
 	}
 	t0 := time.Now()
 	var saveErr error
@@ -297,27 +301,97 @@ func startFromShipped(store *model.Store, lastCkpt string, trainImages int) erro
 	}
 	if agg == "ae" && params.MustGet[bool](store, ParamAEDecoderActivation) != aeDecoderActivation(c) {
 		return fmt.Errorf("aae: the shipped %s AE weights were trained without the decoder activation that the paper's AE has "+
-			"(--%s, on by default): pass --%s=false to continue them, or --%s=false to train the paper's AE from scratch",
-			ds, ParamAEDecoderActivation, ParamAEDecoderActivation, ParamFromShipped)
+			"(--%s, on by default): pass --%s=false to continue them, --%s=false to train the paper's AE from scratch, "+
+			"or --%s %s to start the paper's AE from them",
+			ds, ParamAEDecoderActivation, ParamAEDecoderActivation, ParamFromShipped, ParamInitWeights, InitShipped)
 	}
-	scratch := fmt.Sprintf("pass --%s=false to train from scratch", ParamFromShipped)
+	h, _ := ShippedHistory(ds, agg)
+	return continueWeights(store, c, h, lastCkpt, trainImages,
+		fmt.Sprintf("the shipped %s %s weights", ds, DisplayName(agg)), fmt.Sprintf("pass --%s=false to train from scratch", ParamFromShipped))
+}
+
+// InitShipped is the value of ParamInitWeights that names the shipped weights of the run's
+// dataset and aggregation (embedded in the binary).
+const InitShipped = "shipped"
+
+// startFromInit loads the weights named by ParamInitWeights (a file, or [InitShipped]) into store
+// when that is set and the run folder has no checkpoint to resume (it reports whether it was set).
+// The weights must be
+// of the store's dataset, aggregation and sizes, with its latent batch normalisation or not;
+// the plain autoencoder's decoder activation may differ (the flag decides the model, so an AE
+// without it can start the paper's AE). Their global step and history go on as from the
+// shipped weights ([startFromShipped], the same refusals); the history is looked up beside
+// them: <name>.history.json (exported), <path>.history.json (a run's last.ckpt), or the run
+// folder's last.ckpt.history.json for its best.ckpt. Adam's moments start afresh unless the
+// checkpoint holds them (a run's, not exported weights).
+func startFromInit(store *model.Store, lastCkpt string, trainImages int) (bool, error) {
+	path := params.MustGet[string](store, ParamInitWeights)
+	if path == "" {
+		return false, nil
+	}
+	if _, err := os.Stat(lastCkpt); err == nil {
+		return true, nil // the run began from them: it resumes its folder
+	}
+	ds, agg := params.MustGet[string](store, ParamDataset), params.MustGet[string](store, ParamAggregation)
+	var c *training.Checkpoint
+	var err error
+	if path == InitShipped {
+		c, err = Shipped(ds, agg)
+	} else {
+		c, err = training.ReadCheckpoint(path)
+	}
+	if err != nil {
+		return true, fmt.Errorf("aae: --%s: %w", ParamInitWeights, err)
+	}
+	if err := CheckWeights(c, store); err != nil {
+		return true, fmt.Errorf("aae: --%s: %w", ParamInitWeights, err)
+	}
+	if want := params.MustGet[bool](store, ParamLatentBatchNorm); want != hasLatentBatchNorm(c) {
+		return true, fmt.Errorf("aae: --%s: the weights %s %s a latent batch normalisation: pass --%s=%v",
+			ParamInitWeights, path, map[bool]string{true: "have", false: "lack"}[!want], ParamLatentBatchNorm, !want)
+	}
+	var h *training.Result
+	if path == InitShipped {
+		h, _ = ShippedHistory(ds, agg)
+		path = c.Path
+	}
+	candidates := []string{strings.TrimSuffix(path, ".ckpt") + ".history.json", training.HistoryPath(path)}
+	if filepath.Base(path) == "best.ckpt" {
+		candidates = append(candidates, training.HistoryPath(filepath.Join(filepath.Dir(path), "last.ckpt")))
+	}
+	for _, hp := range candidates {
+		if h != nil {
+			break
+		}
+		h, _ = training.LoadResultJSON(hp)
+	}
+	return true, continueWeights(store, c, h, lastCkpt, trainImages, fmt.Sprintf("the weights %s", path),
+		fmt.Sprintf("pass other --%s", ParamInitWeights))
+}
+
+// continueWeights applies the weights c (called what in errors) to store, sets the global step
+// they record and writes their history h (if any; cut at that step) beside lastCkpt, so that
+// training goes on from them. It refuses weights trained on another split than the run's (their
+// seed or number of training images), or already at or past ParamSteps; alt is the way out
+// offered besides using their split.
+func continueWeights(store *model.Store, c *training.Checkpoint, h *training.Result, lastCkpt string, trainImages int, what, alt string) error {
 	for key, want := range map[string]int{params.ParamSeed: params.MustGet[int](store, params.ParamSeed), "train_images": trainImages} {
 		if got, ok := c.Header.Meta[key].(float64); ok && int(got) != want {
-			what := fmt.Sprintf("--%s %d", key, int(got))
+			trained := fmt.Sprintf("--%s %d", key, int(got))
 			if key == "train_images" {
-				what = fmt.Sprintf("%d training images (--%s, --%s give %d)", int(got), ParamSubset, ParamValFraction, want)
+				trained = fmt.Sprintf("%d training images (--%s, --%s give %d)", int(got), ParamSubset, ParamValFraction, want)
 			}
-			return fmt.Errorf("aae: the shipped %s %s weights were trained with %s; continuing them on another split would "+
-				"validate on images they trained on: %s, or use the shipped split", ds, DisplayName(agg), what, scratch)
+			return fmt.Errorf("aae: %s were trained with %s; continuing them on another split would "+
+				"validate on images they trained on: %s, or use their split", what, trained, alt)
 		}
 	}
 	step, ok := c.Header.Meta["global_step"].(float64)
 	if steps := params.MustGet[int](store, params.ParamSteps); ok && steps > 0 && int(step) >= steps {
 		perStep := float64(params.MustGet[int](store, params.ParamBatchSize)) / float64(trainImages) // epochs per step
-		return fmt.Errorf("aae: the shipped %s %s weights are at step %d (%.0f epochs), at or past --%s %d, so nothing would be trained: "+
-			"--%s counts the shipped steps too, so pass a larger one (e.g. --%s %d for 100 more epochs), or %s",
-			ds, DisplayName(agg), int(step), step*perStep, params.ParamSteps, steps,
-			params.ParamSteps, params.ParamSteps, int(step)+int(math.Round(100/perStep)), scratch)
+		return fmt.Errorf("aae: %s are at step %d (%.0f epochs), at or past --%s %d, so nothing would be trained: "+
+			"--%s counts their steps too, so pass a larger one (e.g. --%s %d for 100 more epochs), or %s",
+			what, int(step), step*perStep, params.ParamSteps, steps,
+			params.ParamSteps, params.ParamSteps, int(step)+int(math.Round(100/perStep)), alt)
 	}
 	if err := c.Apply(store); err != nil {
 		return err
@@ -328,8 +402,8 @@ func startFromShipped(store *model.Store, lastCkpt string, trainImages int) erro
 			return err
 		}
 	}
-	if h, err := ShippedHistory(ds, agg); err == nil {
-		// The shipped weights are a run's best checkpoint; its history may go on past them.
+	if h != nil {
+		// The weights are a run's best checkpoint; its history may go on past them.
 		if ok {
 			h = h.Upto(int(step))
 		}

@@ -1,6 +1,8 @@
 package aae
 
 import (
+	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -105,7 +107,7 @@ func TestStartFromShippedRefuses(t *testing.T) {
 		want        string // "" : no error
 		fromScratch bool
 	}{
-		{flags: map[string]string{}, trainImages: 24000, want: "--steps counts the shipped steps too"},
+		{flags: map[string]string{}, trainImages: 24000, want: "--steps counts their steps too"},
 		{flags: map[string]string{params.ParamSteps: "315000"}, trainImages: 24000, want: "at or past --steps 315000"},
 		{flags: map[string]string{params.ParamSteps: "400000", params.ParamSeed: "3"}, trainImages: 24000, want: "--from_shipped=false"},
 		{flags: map[string]string{params.ParamSteps: "400000"}, trainImages: 12000, want: "24000 training images"},
@@ -125,6 +127,108 @@ func TestStartFromShippedRefuses(t *testing.T) {
 		case tc.want == "" && tc.fromScratch != (step == 0):
 			t.Errorf("%v: global step %d after the start, want from scratch %v", tc.flags, step, tc.fromScratch)
 		}
+	}
+}
+
+// TestStartFromInit checks --init_weights: a new run starts from the named weights (the shipped
+// ones, a file with its exported history beside it, or a run's best.ckpt with the run's history),
+// continuing their step and history; the decoder activation of an AE may differ from theirs; a
+// run folder with a checkpoint resumes it instead; and weights of another model or split, or
+// already past --steps, are refused.
+func TestStartFromInit(t *testing.T) {
+	c, err := Shipped("mnist", "ae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := ShippedHistory("mnist", "ae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shippedStep := int64(c.Header.Meta["global_step"].(float64))
+	dir := t.TempDir()
+	var vars []training.Variable
+	for _, e := range c.Header.Variables {
+		vars = append(vars, training.Variable{Path: e.Path, Value: c.Value(e.Path), Trainable: e.Trainable})
+	}
+	write := func(path string, step int, historyAt string) string {
+		meta := maps.Clone(c.Header.Meta)
+		meta["global_step"] = step
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := training.WriteCheckpoint(path, meta, vars); err != nil {
+			t.Fatal(err)
+		}
+		if historyAt != "" {
+			if err := hist.Upto(step).SaveJSON(historyAt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return path
+	}
+	exported := write(filepath.Join(dir, "w.ckpt"), 1000, filepath.Join(dir, "w.history.json"))
+	best := write(filepath.Join(dir, "run", "best.ckpt"), 2000, filepath.Join(dir, "run", "last.ckpt.history.json"))
+	bare := write(filepath.Join(dir, "bare.ckpt"), 3000, "")
+	resumed := filepath.Join(dir, "resumed")
+	write(filepath.Join(resumed, "last.ckpt"), 5, "")
+	for _, tc := range []struct {
+		name     string
+		flags    map[string]string
+		lastDir  string // run folder ("" a new one)
+		step     int64  // global step after the start
+		history  bool   // a history is written into the run folder
+		want     string // error ("" none)
+		wantInit bool
+	}{
+		{name: "unset", flags: map[string]string{}, wantInit: false},
+		{name: "shipped", flags: map[string]string{ParamInitWeights: InitShipped}, step: shippedStep, history: true, wantInit: true},
+		{name: "shipped, same architecture", flags: map[string]string{ParamInitWeights: InitShipped, ParamAEDecoderActivation: "false"}, step: shippedStep, history: true, wantInit: true},
+		{name: "exported", flags: map[string]string{ParamInitWeights: exported}, step: 1000, history: true, wantInit: true},
+		{name: "best.ckpt", flags: map[string]string{ParamInitWeights: best}, step: 2000, history: true, wantInit: true},
+		{name: "no history", flags: map[string]string{ParamInitWeights: bare}, step: 3000, wantInit: true},
+		{name: "resume", flags: map[string]string{ParamInitWeights: exported}, lastDir: resumed, wantInit: true},
+		{name: "missing", flags: map[string]string{ParamInitWeights: filepath.Join(dir, "none.ckpt")}, want: "--init_weights: checkpoint", wantInit: true},
+		{name: "other model", flags: map[string]string{ParamInitWeights: exported, ParamAggregation: "sum"}, want: `are for aggregation "ae"`, wantInit: true},
+		{name: "other c", flags: map[string]string{ParamInitWeights: exported, ParamChannels: "16"}, want: "--channels 8", wantInit: true},
+		{name: "batch norm", flags: map[string]string{ParamInitWeights: exported, ParamLatentBatchNorm: "true"}, want: "lack a latent batch normalisation: pass --latent_batchnorm=false", wantInit: true},
+		{name: "other split", flags: map[string]string{ParamInitWeights: exported, params.ParamSeed: "2"}, want: "another split", wantInit: true},
+		{name: "past --steps", flags: map[string]string{ParamInitWeights: best, params.ParamSteps: "2000"}, want: "at or past --steps 2000", wantInit: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			flags := map[string]string{ParamAggregation: "ae", params.ParamSteps: "3000000"}
+			maps.Copy(flags, tc.flags)
+			store := paperStore(t, flags)
+			runDir := tc.lastDir
+			if runDir == "" {
+				runDir = t.TempDir()
+			}
+			last := filepath.Join(runDir, "last.ckpt")
+			init, err := startFromInit(store, last, 24000)
+			if init != tc.wantInit {
+				t.Errorf("reported init %v, want %v", init, tc.wantInit)
+			}
+			if tc.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("error %v, want one containing %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := optimizer.GetGlobalStep(store); got != tc.step {
+				t.Errorf("global step %d, want %d", got, tc.step)
+			}
+			h, herr := training.LoadHistory(last)
+			switch {
+			case tc.history && herr != nil:
+				t.Errorf("no history in the run folder: %v", herr)
+			case tc.history && int64(h.EndStep) != tc.step:
+				t.Errorf("history ends at step %d, want %d", h.EndStep, tc.step)
+			case !tc.history && herr == nil:
+				t.Errorf("a history was written (ends at step %d), want none", h.EndStep)
+			}
+		})
 	}
 }
 
