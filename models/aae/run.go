@@ -299,6 +299,11 @@ func startFromShipped(store *model.Store, lastCkpt string, trainImages int) erro
 	if params.MustGet[bool](store, ParamLatentBatchNorm) != hasLatentBatchNorm(c) {
 		return nil // another architecture than the shipped model's
 	}
+	if act := params.MustGet[bool](store, ParamAEDecoderActivation); agg == "ae" && act != aeDecoderActivation(c) && !act {
+		return fmt.Errorf("aae: the shipped %s AE weights have the decoder activation of the paper's AE (--%s): "+
+			"drop --%s=false to continue them, or pass --%s=false to train an AE without it from scratch",
+			ds, ParamAEDecoderActivation, ParamAEDecoderActivation, ParamFromShipped)
+	}
 	if agg == "ae" && params.MustGet[bool](store, ParamAEDecoderActivation) != aeDecoderActivation(c) {
 		return fmt.Errorf("aae: the shipped %s AE weights were trained without the decoder activation that the paper's AE has "+
 			"(--%s, on by default): pass --%s=false to continue them, --%s=false to train the paper's AE from scratch, "+
