@@ -2,8 +2,10 @@ package aae
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -359,16 +361,18 @@ func startFromInit(store *model.Store, lastCkpt string, trainImages int) (bool, 
 	if path == InitShipped {
 		h, _ = ShippedHistory(ds, agg)
 		path = c.Path
-	}
-	candidates := []string{strings.TrimSuffix(path, ".ckpt") + ".history.json", training.HistoryPath(path)}
-	if filepath.Base(path) == "best.ckpt" {
-		candidates = append(candidates, training.HistoryPath(filepath.Join(filepath.Dir(path), "last.ckpt")))
-	}
-	for _, hp := range candidates {
-		if h != nil {
-			break
+	} else {
+		candidates := []string{strings.TrimSuffix(path, ".ckpt") + ".history.json", training.HistoryPath(path)}
+		if filepath.Base(path) == "best.ckpt" {
+			candidates = append(candidates, training.HistoryPath(filepath.Join(filepath.Dir(path), "last.ckpt")))
 		}
-		h, _ = training.LoadResultJSON(hp)
+		for _, hp := range candidates {
+			if h, err = training.LoadResultJSON(hp); err == nil {
+				break
+			} else if !errors.Is(err, fs.ErrNotExist) {
+				return true, fmt.Errorf("aae: --%s: the history beside the weights: %w (remove or mend it)", ParamInitWeights, err)
+			}
+		}
 	}
 	return true, continueWeights(store, c, h, lastCkpt, trainImages, fmt.Sprintf("the weights %s", path),
 		fmt.Sprintf("pass other --%s", ParamInitWeights))

@@ -169,6 +169,10 @@ func TestStartFromInit(t *testing.T) {
 	exported := write(filepath.Join(dir, "w.ckpt"), 1000, filepath.Join(dir, "w.history.json"))
 	best := write(filepath.Join(dir, "run", "best.ckpt"), 2000, filepath.Join(dir, "run", "last.ckpt.history.json"))
 	bare := write(filepath.Join(dir, "bare.ckpt"), 3000, "")
+	corrupt := write(filepath.Join(dir, "corrupt.ckpt"), 3000, "")
+	if err := os.WriteFile(filepath.Join(dir, "corrupt.history.json"), []byte("{not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	resumed := filepath.Join(dir, "resumed")
 	write(filepath.Join(resumed, "last.ckpt"), 5, "")
 	for _, tc := range []struct {
@@ -187,6 +191,7 @@ func TestStartFromInit(t *testing.T) {
 		{name: "best.ckpt", flags: map[string]string{ParamInitWeights: best}, step: 2000, history: true, wantInit: true},
 		{name: "no history", flags: map[string]string{ParamInitWeights: bare}, step: 3000, wantInit: true},
 		{name: "resume", flags: map[string]string{ParamInitWeights: exported}, lastDir: resumed, wantInit: true},
+		{name: "corrupt history", flags: map[string]string{ParamInitWeights: corrupt}, want: "corrupt.history.json is not valid JSON", wantInit: true},
 		{name: "missing", flags: map[string]string{ParamInitWeights: filepath.Join(dir, "none.ckpt")}, want: "--init_weights: checkpoint", wantInit: true},
 		{name: "other model", flags: map[string]string{ParamInitWeights: exported, ParamAggregation: "sum"}, want: `are for aggregation "ae"`, wantInit: true},
 		{name: "other c", flags: map[string]string{ParamInitWeights: exported, ParamChannels: "16"}, want: "--channels 8", wantInit: true},
