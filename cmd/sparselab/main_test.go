@@ -72,7 +72,7 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"aae", "train", "--aggregation", "max", "--run_dir", empty, "--steps", "400000", "--seed", "3", "--backend", "go"}, 1,
 			"pass --from_shipped=false to train from scratch"},
 		{[]string{"aae", "train", "--aggregation", "ae", "--ae_decoder_activation=false", "--run_dir", empty, "--steps", "3000000", "--backend", "go"}, 1,
-			"have the decoder activation of the paper's AE (--ae_decoder_activation): drop --ae_decoder_activation=false to continue them"},
+			"the shipped mnist AE weights were trained with the decoder activation of the paper's AE: pass --ae_decoder_activation=true to continue them"},
 		{[]string{"aae", "train", "--aggregation", "ae", "--run_dir", empty, "--init_weights", "/nonexistent.ckpt", "--backend", "go"}, 1,
 			"--init_weights: checkpoint /nonexistent.ckpt does not exist"},
 		{[]string{"aae", "train", "--aggregation", "sum", "--run_dir", empty, "--init_weights", maxWeights, "--steps", "400000", "--backend", "go"}, 1,

@@ -21,8 +21,9 @@
 //	AE:      the same encoder; Dense(K·d→210) → LReLU → Dense(210→c·7·7) → LReLU → the same conv stack.
 //
 // The AE's second LReLU is the paper's ("Leaky ReLU for all hidden layers") and in the authors'
-// released AEs; [ParamAEDecoderActivation] (default true) switches it, since the AE weights
-// sparselab ships were trained without it. The authors' released models convert to sparselab
+// released AEs; [ParamAEDecoderActivation] (default true) switches it, since sparselab's first AE
+// weights were trained without it (the shipped ones have it since 2026-12-07, warm-started from
+// those). The authors' released models convert to sparselab
 // checkpoints with [ImportReference] and compute the same outputs as in PyTorch.
 //
 // Option (off by default): [ParamLatentBatchNorm] normalises θ with a batch normalisation without
@@ -68,7 +69,7 @@ const (
 	ParamLatentBatchNorm = "latent_batchnorm"
 	// ParamAEDecoderActivation puts a LeakyReLU after the plain autoencoder's second dense layer,
 	// before the convolutions, as the paper's "Leaky ReLU for all hidden layers" and the authors'
-	// released AEs have it. Default true. sparselab's shipped AE weights predate it and were
+	// released AEs have it. Default true. sparselab's AE weights shipped before 2026-12-07 were
 	// trained without it; loading weights sets it from them (false unless they record it).
 	ParamAEDecoderActivation = "ae_decoder_activation"
 )

@@ -60,7 +60,7 @@ func Specs() []params.Spec {
 		params.Spec{Name: ParamBlocks, Default: DefaultBlocks, Help: "number of latent blocks (atoms)"},
 		params.Spec{Name: ParamBlockSize, Default: DefaultBlockSize, Help: "size of each latent block"},
 		params.Spec{Name: ParamLatentBatchNorm, Default: false, Help: "batch-normalise the latent (no affine) after the encoder, as in the authors' released MNIST MAX-AAE checkpoint (not in the paper)"},
-		params.Spec{Name: ParamAEDecoderActivation, Default: DefaultAEDecoderActivation, Help: "ae only: a LeakyReLU after the decoder's second dense layer, as in the paper and the authors' released AEs (sparselab's shipped AEs predate it and have none: pass false to continue training them; loaded weights decide)"},
+		params.Spec{Name: ParamAEDecoderActivation, Default: DefaultAEDecoderActivation, Help: "ae only: a LeakyReLU after the decoder's second dense layer, as in the paper and the authors' released AEs (loaded weights decide: sparselab's AE weights shipped before 2026-12-07 have none)"},
 		params.Spec{Name: params.ParamSteps, Default: 375 * 200, Quick: 50, Help: "training steps (375 steps = one epoch of 24,000 images at batch 64)"},
 		params.Spec{Name: params.ParamLearningRate, Default: DefaultLearningRate, Help: "Adam learning rate"},
 		params.Spec{Name: params.ParamBatchSize, Default: DefaultBatchSize, Help: "batch size"},

@@ -281,8 +281,9 @@ func checkResume(lastCkpt string, meta map[string]any) error {
 // and their size, the latent batch normalisation); otherwise training starts from scratch.
 // Training then continues the shipped model across machines and sessions (with fresh Adam
 // moments). It returns an error, rather than train nothing or validate on training images, when
-// the shipped weights are already at or past ParamSteps, or were trained on another split of
-// the data (another seed or number of training images, trainImages) than the run asks for.
+// the shipped weights are already at or past ParamSteps, were trained on another split of the
+// data (another seed or number of training images, trainImages) than the run asks for, or are an
+// AE with(out) the decoder activation the run asks for (ParamInitWeights starts one from them).
 func startFromShipped(store *model.Store, lastCkpt string, trainImages int) error {
 	if !params.MustGet[bool](store, ParamFromShipped) {
 		return nil
@@ -301,16 +302,10 @@ func startFromShipped(store *model.Store, lastCkpt string, trainImages int) erro
 	if params.MustGet[bool](store, ParamLatentBatchNorm) != hasLatentBatchNorm(c) {
 		return nil // another architecture than the shipped model's
 	}
-	if act := params.MustGet[bool](store, ParamAEDecoderActivation); agg == "ae" && act != aeDecoderActivation(c) && !act {
-		return fmt.Errorf("aae: the shipped %s AE weights have the decoder activation of the paper's AE (--%s): "+
-			"drop --%s=false to continue them, or pass --%s=false to train an AE without it from scratch",
-			ds, ParamAEDecoderActivation, ParamAEDecoderActivation, ParamFromShipped)
-	}
-	if agg == "ae" && params.MustGet[bool](store, ParamAEDecoderActivation) != aeDecoderActivation(c) {
-		return fmt.Errorf("aae: the shipped %s AE weights were trained without the decoder activation that the paper's AE has "+
-			"(--%s, on by default): pass --%s=false to continue them, --%s=false to train the paper's AE from scratch, "+
-			"or --%s %s to start the paper's AE from them",
-			ds, ParamAEDecoderActivation, ParamAEDecoderActivation, ParamFromShipped, ParamInitWeights, InitShipped)
+	if act := params.MustGet[bool](store, ParamAEDecoderActivation); agg == "ae" && act != aeDecoderActivation(c) {
+		return fmt.Errorf("aae: the shipped %s AE weights were trained %s the decoder activation of the paper's AE: "+
+			"pass --%s=%v to continue them, --%s=false to train this AE from scratch, or --%s %s to start this AE from them",
+			ds, map[bool]string{true: "with", false: "without"}[!act], ParamAEDecoderActivation, !act, ParamFromShipped, ParamInitWeights, InitShipped)
 	}
 	h, _ := ShippedHistory(ds, agg)
 	return continueWeights(store, c, h, lastCkpt, trainImages,
