@@ -123,7 +123,7 @@ func hasLatentBatchNorm(c *training.Checkpoint) bool {
 
 // aeDecoderActivation reports whether a checkpoint records a LeakyReLU after the plain
 // autoencoder's second dense layer (ParamAEDecoderActivation); checkpoints that record nothing,
-// such as the shipped AEs, have none.
+// such as the AEs shipped before 2026-12-07, have none.
 func aeDecoderActivation(c *training.Checkpoint) bool {
 	v, _ := c.Header.Meta[ParamAEDecoderActivation].(bool)
 	return v
