@@ -318,13 +318,12 @@ const InitShipped = "shipped"
 
 // startFromInit loads the weights named by ParamInitWeights (a file, or [InitShipped]) into store
 // when that is set and the run folder has no checkpoint to resume (it reports whether it was set).
-// The weights must be
-// of the store's dataset, aggregation and sizes, with its latent batch normalisation or not;
-// the plain autoencoder's decoder activation may differ (the flag decides the model, so an AE
-// without it can start the paper's AE). Their global step and history go on as from the
-// shipped weights ([startFromShipped], the same refusals); the history is looked up beside
-// them: <name>.history.json (exported), <path>.history.json (a run's last.ckpt), or the run
-// folder's last.ckpt.history.json for its best.ckpt. Adam's moments start afresh unless the
+// The weights must be of the store's dataset, aggregation and sizes, with its latent batch
+// normalisation or not; the plain autoencoder's decoder activation may differ (the flag decides
+// the model, so an AE without it can start the paper's AE). Their global step and history go on
+// as from the shipped weights ([startFromShipped], the same refusals); the history is looked up
+// beside them: <name>.history.json (exported), <path>.history.json (a run's last.ckpt), or the
+// run folder's last.ckpt.history.json for its best.ckpt. Adam's moments start afresh unless the
 // checkpoint holds them (a run's, not exported weights).
 func startFromInit(store *model.Store, lastCkpt string, trainImages int) (bool, error) {
 	path := params.MustGet[string](store, ParamInitWeights)
