@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -320,7 +321,9 @@ const InitShipped = "shipped"
 // when that is set and the run folder has no checkpoint to resume (it reports whether it was set).
 // The weights must be of the store's dataset, aggregation and sizes, with its latent batch
 // normalisation or not; the plain autoencoder's decoder activation may differ (the flag decides
-// the model, so an AE without it can start the paper's AE). Their global step and history go on
+// the model, so an AE without it can start the paper's AE), and so may the aggregation of an
+// atomic model (a SUM-AAE's weights can start a MAX-AAE, whose step count and history then start
+// at zero; beyond the paper, which trains each from scratch). Otherwise their global step and history go on
 // as from the shipped weights ([startFromShipped], the same refusals); the history is looked up
 // beside them: <name>.history.json (exported), <path>.history.json (a run's last.ckpt), or the
 // run folder's last.ckpt.history.json for its best.ckpt. Adam's moments start afresh unless the
@@ -344,6 +347,12 @@ func startFromInit(store *model.Store, lastCkpt string, trainImages int) (bool, 
 	if err != nil {
 		return true, fmt.Errorf("aae: --%s: %w", ParamInitWeights, err)
 	}
+	cross := false
+	if from, _ := c.Header.Meta[ParamAggregation].(string); from != agg && from != "" && from != "ae" && agg != "ae" {
+		// The atomic models share every variable, so one aggregation's weights can start the
+		// other's model; they are not its past: its step count and history start afresh.
+		cross, c = true, crossAggregation(c, agg)
+	}
 	if err := CheckWeights(c, store); err != nil {
 		return true, fmt.Errorf("aae: --%s: %w", ParamInitWeights, err)
 	}
@@ -352,10 +361,12 @@ func startFromInit(store *model.Store, lastCkpt string, trainImages int) (bool, 
 			ParamInitWeights, path, map[bool]string{true: "have", false: "lack"}[!want], ParamLatentBatchNorm, !want)
 	}
 	var h *training.Result
-	if path == InitShipped {
+	switch {
+	case cross:
+	case path == InitShipped:
 		h, _ = ShippedHistory(ds, agg)
 		path = c.Path
-	} else {
+	default:
 		candidates := []string{strings.TrimSuffix(path, ".ckpt") + ".history.json", training.HistoryPath(path)}
 		if filepath.Base(path) == "best.ckpt" {
 			candidates = append(candidates, training.HistoryPath(filepath.Join(filepath.Dir(path), "last.ckpt")))
@@ -370,6 +381,16 @@ func startFromInit(store *model.Store, lastCkpt string, trainImages int) (bool, 
 	}
 	return true, continueWeights(store, c, h, lastCkpt, trainImages, fmt.Sprintf("the weights %s", path),
 		fmt.Sprintf("pass other --%s", ParamInitWeights))
+}
+
+// crossAggregation returns c as the start of a model with the aggregation agg: the same weights,
+// recorded as agg's, with no global step (see startFromInit).
+func crossAggregation(c *training.Checkpoint, agg string) *training.Checkpoint {
+	out := *c
+	out.Header.Meta = maps.Clone(c.Header.Meta)
+	out.Header.Meta[ParamAggregation] = agg
+	delete(out.Header.Meta, "global_step")
+	return &out
 }
 
 // continueWeights applies the weights c (called what in errors) to store, sets the global step

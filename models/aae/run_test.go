@@ -173,6 +173,28 @@ func TestStartFromInit(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "corrupt.history.json"), []byte("{not json"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	sum, err := Shipped("mnist", "sum")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sumVars []training.Variable
+	for _, e := range sum.Header.Variables {
+		sumVars = append(sumVars, training.Variable{Path: e.Path, Value: sum.Value(e.Path), Trainable: e.Trainable})
+	}
+	sumFile := filepath.Join(dir, "sum", "mnist-sum.ckpt")
+	if err := os.MkdirAll(filepath.Dir(sumFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := training.WriteCheckpoint(sumFile, sum.Header.Meta, sumVars); err != nil {
+		t.Fatal(err)
+	}
+	sumHist, err := ShippedHistory("mnist", "sum")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sumHist.SaveJSON(filepath.Join(dir, "sum", "mnist-sum.history.json")); err != nil {
+		t.Fatal(err)
+	}
 	resumed := filepath.Join(dir, "resumed")
 	write(filepath.Join(resumed, "last.ckpt"), 5, "")
 	for _, tc := range []struct {
@@ -191,6 +213,10 @@ func TestStartFromInit(t *testing.T) {
 		{name: "best.ckpt", flags: map[string]string{ParamInitWeights: best}, step: 2000, history: true, wantInit: true},
 		{name: "no history", flags: map[string]string{ParamInitWeights: bare}, step: 3000, wantInit: true},
 		{name: "resume", flags: map[string]string{ParamInitWeights: exported}, lastDir: resumed, wantInit: true},
+		// A SUM-AAE's weights start a MAX-AAE (the same variables), but are not its past.
+		{name: "sum into max", flags: map[string]string{ParamInitWeights: sumFile, ParamAggregation: "max", params.ParamSteps: "1000"}, step: 0, wantInit: true},
+		{name: "sum into sum", flags: map[string]string{ParamInitWeights: sumFile, ParamAggregation: "sum", params.ParamSteps: "400000"}, step: int64(sum.Header.Meta["global_step"].(float64)), history: true, wantInit: true},
+		{name: "sum into ae", flags: map[string]string{ParamInitWeights: sumFile}, want: `are for aggregation "sum"`, wantInit: true},
 		{name: "corrupt history", flags: map[string]string{ParamInitWeights: corrupt}, want: "corrupt.history.json is not valid JSON", wantInit: true},
 		{name: "missing", flags: map[string]string{ParamInitWeights: filepath.Join(dir, "none.ckpt")}, want: "--init_weights: checkpoint", wantInit: true},
 		{name: "other model", flags: map[string]string{ParamInitWeights: exported, ParamAggregation: "sum"}, want: `are for aggregation "ae"`, wantInit: true},
