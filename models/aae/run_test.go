@@ -146,12 +146,14 @@ func TestStartFromInit(t *testing.T) {
 	}
 	shippedStep := int64(c.Header.Meta["global_step"].(float64))
 	dir := t.TempDir()
-	var vars []training.Variable
-	for _, e := range c.Header.Variables {
-		vars = append(vars, training.Variable{Path: e.Path, Value: c.Value(e.Path), Trainable: e.Trainable})
-	}
-	write := func(path string, step int, historyAt string) string {
-		meta := maps.Clone(c.Header.Meta)
+	// write copies the weights of src to path with the global step given, and src's history up
+	// to that step to historyAt (if not "").
+	write := func(src *training.Checkpoint, h *training.Result, path string, step int, historyAt string) string {
+		var vars []training.Variable
+		for _, e := range src.Header.Variables {
+			vars = append(vars, training.Variable{Path: e.Path, Value: src.Value(e.Path), Trainable: e.Trainable})
+		}
+		meta := maps.Clone(src.Header.Meta)
 		meta["global_step"] = step
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
@@ -160,16 +162,16 @@ func TestStartFromInit(t *testing.T) {
 			t.Fatal(err)
 		}
 		if historyAt != "" {
-			if err := hist.Upto(step).SaveJSON(historyAt); err != nil {
+			if err := h.Upto(step).SaveJSON(historyAt); err != nil {
 				t.Fatal(err)
 			}
 		}
 		return path
 	}
-	exported := write(filepath.Join(dir, "w.ckpt"), 1000, filepath.Join(dir, "w.history.json"))
-	best := write(filepath.Join(dir, "run", "best.ckpt"), 2000, filepath.Join(dir, "run", "last.ckpt.history.json"))
-	bare := write(filepath.Join(dir, "bare.ckpt"), 3000, "")
-	corrupt := write(filepath.Join(dir, "corrupt.ckpt"), 3000, "")
+	exported := write(c, hist, filepath.Join(dir, "w.ckpt"), 1000, filepath.Join(dir, "w.history.json"))
+	best := write(c, hist, filepath.Join(dir, "run", "best.ckpt"), 2000, filepath.Join(dir, "run", "last.ckpt.history.json"))
+	bare := write(c, hist, filepath.Join(dir, "bare.ckpt"), 3000, "")
+	corrupt := write(c, hist, filepath.Join(dir, "corrupt.ckpt"), 3000, "")
 	if err := os.WriteFile(filepath.Join(dir, "corrupt.history.json"), []byte("{not json"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -177,26 +179,14 @@ func TestStartFromInit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sumVars []training.Variable
-	for _, e := range sum.Header.Variables {
-		sumVars = append(sumVars, training.Variable{Path: e.Path, Value: sum.Value(e.Path), Trainable: e.Trainable})
-	}
-	sumFile := filepath.Join(dir, "sum", "mnist-sum.ckpt")
-	if err := os.MkdirAll(filepath.Dir(sumFile), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := training.WriteCheckpoint(sumFile, sum.Header.Meta, sumVars); err != nil {
-		t.Fatal(err)
-	}
 	sumHist, err := ShippedHistory("mnist", "sum")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sumHist.SaveJSON(filepath.Join(dir, "sum", "mnist-sum.history.json")); err != nil {
-		t.Fatal(err)
-	}
+	sumStep := int(sum.Header.Meta["global_step"].(float64))
+	sumFile := write(sum, sumHist, filepath.Join(dir, "sum", "mnist-sum.ckpt"), sumStep, filepath.Join(dir, "sum", "mnist-sum.history.json"))
 	resumed := filepath.Join(dir, "resumed")
-	write(filepath.Join(resumed, "last.ckpt"), 5, "")
+	write(c, hist, filepath.Join(resumed, "last.ckpt"), 5, "")
 	for _, tc := range []struct {
 		name     string
 		flags    map[string]string
@@ -215,7 +205,7 @@ func TestStartFromInit(t *testing.T) {
 		{name: "resume", flags: map[string]string{ParamInitWeights: exported}, lastDir: resumed, wantInit: true},
 		// A SUM-AAE's weights start a MAX-AAE (the same variables), but are not its past.
 		{name: "sum into max", flags: map[string]string{ParamInitWeights: sumFile, ParamAggregation: "max", params.ParamSteps: "1000"}, step: 0, wantInit: true},
-		{name: "sum into sum", flags: map[string]string{ParamInitWeights: sumFile, ParamAggregation: "sum", params.ParamSteps: "400000"}, step: int64(sum.Header.Meta["global_step"].(float64)), history: true, wantInit: true},
+		{name: "sum into sum", flags: map[string]string{ParamInitWeights: sumFile, ParamAggregation: "sum", params.ParamSteps: "400000"}, step: int64(sumStep), history: true, wantInit: true},
 		{name: "sum into ae", flags: map[string]string{ParamInitWeights: sumFile}, want: `are for aggregation "sum"`, wantInit: true},
 		{name: "corrupt history", flags: map[string]string{ParamInitWeights: corrupt}, want: "corrupt.history.json is not valid JSON", wantInit: true},
 		{name: "missing", flags: map[string]string{ParamInitWeights: filepath.Join(dir, "none.ckpt")}, want: "--init_weights: checkpoint", wantInit: true},
