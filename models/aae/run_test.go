@@ -136,14 +136,19 @@ func TestStartFromShippedRefuses(t *testing.T) {
 // run folder with a checkpoint resumes it instead; and weights of another model or split, or
 // already past --steps, are refused.
 func TestStartFromInit(t *testing.T) {
-	c, err := Shipped("mnist", "ae")
-	if err != nil {
-		t.Fatal(err)
+	// shipped returns the shipped MNIST weights of an aggregation and their history.
+	shipped := func(agg string) (*training.Checkpoint, *training.Result) {
+		c, err := Shipped("mnist", agg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := ShippedHistory("mnist", agg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, h
 	}
-	hist, err := ShippedHistory("mnist", "ae")
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, hist := shipped("ae")
 	shippedStep := int64(c.Header.Meta["global_step"].(float64))
 	dir := t.TempDir()
 	// write copies the weights of src to path with the global step given, and src's history up
@@ -175,14 +180,7 @@ func TestStartFromInit(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "corrupt.history.json"), []byte("{not json"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := Shipped("mnist", "sum")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sumHist, err := ShippedHistory("mnist", "sum")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sum, sumHist := shipped("sum")
 	sumStep := int(sum.Header.Meta["global_step"].(float64))
 	sumFile := write(sum, sumHist, filepath.Join(dir, "sum", "mnist-sum.ckpt"), sumStep, filepath.Join(dir, "sum", "mnist-sum.history.json"))
 	resumed := filepath.Join(dir, "resumed")
