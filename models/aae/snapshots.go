@@ -1,0 +1,88 @@
+package aae
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/sparselab/sparselab/models/training"
+)
+
+// Snapshot is a training run carried in the repository rather than in a run folder: what
+// `sparselab aae snapshot --run_dir R --to DIR` writes, the run's resumable last.ckpt (weights and
+// Adam moments) and its history. The runs in models/aae/experiments take longer than a session, so
+// they travel this way between machines; [Snapshots] reads them, and notebook 01 evaluates them
+// beside the shipped weights.
+type Snapshot struct {
+	// Name is the snapshot's folder name, such as "mnist-max-lr1e-4-scratch-seed0".
+	Name string
+	// Checkpoint is the path of its last.ckpt, which [LoadWeights] loads and `aae train --run_dir`
+	// resumes (once copied into the run folder).
+	Checkpoint string
+	// Dataset and Aggregation are the model the checkpoint records.
+	Dataset, Aggregation string
+	// Meta is the checkpoint's metadata (the command that trained it, global_step, learning_rate…).
+	Meta map[string]any
+	// History holds every validation of the run and its (thinned) loss curve.
+	History *training.Result
+}
+
+// Step is the global step the snapshot stopped at (the checkpoint's, else its history's end).
+func (s *Snapshot) Step() int {
+	if v := metaFloat(s.Meta, "global_step"); !math.IsNaN(v) {
+		return int(v)
+	}
+	return s.History.EndStep
+}
+
+// Epochs returns the passes over the training images from the run's first step to step, counted
+// from where the run started (a run started from other weights, such as a MAX-AAE from a SUM-AAE's,
+// continues their step count); NaN if the checkpoint records no batch size or training-set size.
+func (s *Snapshot) Epochs(step int) float64 {
+	batch, images := metaFloat(s.Meta, "batch_size"), metaFloat(s.Meta, "train_images")
+	if !(batch > 0 && images > 0) {
+		return math.NaN()
+	}
+	return float64(step-s.History.StartStep) * batch / images
+}
+
+// Snapshots reads the run snapshots in dir: each sub-folder holding a last.ckpt and its history,
+// sorted by name. A missing dir is an error that wraps [fs.ErrNotExist]; a sub-folder with a
+// checkpoint but no history, or a checkpoint that is not one of paper 000's models, is an error
+// naming it. Sub-folders without last.ckpt are skipped.
+func Snapshots(dir string) ([]Snapshot, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("run snapshots: %w (the repository's are in models/aae/experiments)", err)
+	}
+	var out []Snapshot
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		ckpt := filepath.Join(dir, e.Name(), "last.ckpt")
+		if _, err := os.Stat(ckpt); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		c, err := training.ReadCheckpoint(ckpt)
+		if err != nil {
+			return nil, fmt.Errorf("run snapshot %s: %w", e.Name(), err)
+		}
+		s := Snapshot{Name: e.Name(), Checkpoint: ckpt, Meta: c.Header.Meta}
+		s.Dataset, _ = c.Header.Meta[ParamDataset].(string)
+		s.Aggregation, _ = c.Header.Meta[ParamAggregation].(string)
+		if s.Dataset == "" || s.Aggregation == "" || c.Header.Meta["paper"] != "000" {
+			return nil, fmt.Errorf("run snapshot %s: %s is not a checkpoint of `sparselab aae train` (it records no paper-000 dataset and aggregation)", e.Name(), ckpt)
+		}
+		if s.History, err = training.LoadHistory(ckpt); err != nil {
+			return nil, fmt.Errorf("run snapshot %s has no readable history beside its checkpoint: %w (`aae snapshot` writes both)", e.Name(), err)
+		}
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
