@@ -173,7 +173,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			figNorm = aae.NormRaw
 		}
 		var figAct *aae.Activation
-		for _, norm := range []aae.AtomNorm{aae.NormClipped, aae.NormRaw} {
+		for _, norm := range []aae.AtomNorm{aae.NormClipped, aae.NormRaw, aae.NormContribution} {
 			act, err := a.ActivatedAtoms(test, aae.ActivationOptions{Norm: norm})
 			if err != nil {
 				return err
@@ -184,8 +184,12 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			out[norm.String()] = map[string]any{"mean": act.MeanCount, "std": act.StdCount, "histogram": act.Histogram, "mean_sorted_ratios": act.SortedMean, "mean_sorted_norms": act.SortedMeanNorm,
 				"usage": act.Usage, "never_activated": act.Unused(0), "activated_in_at_most_1pct": act.Unused(0.01)}
 			if !*asJSON {
-				fmt.Fprintf(stdout, "%s activated atoms per image (%s atoms, threshold %.2f): %.2f ± %.2f over %d test images\n",
-					strings.ToUpper(params.MustGet[string](store, aae.ParamAggregation)), norm, aae.DefaultThreshold, act.MeanCount, act.StdCount, test.N)
+				what := norm.String() + " atoms"
+				if norm == aae.NormContribution {
+					what = "atoms measured by what they add to the reconstruction, ‖x̂ − x̂₋ₖ‖, beyond the paper"
+				}
+				fmt.Fprintf(stdout, "%s activated atoms per image (%s, threshold %.2f): %.2f ± %.2f over %d test images\n",
+					strings.ToUpper(params.MustGet[string](store, aae.ParamAggregation)), what, aae.DefaultThreshold, act.MeanCount, act.StdCount, test.N)
 				fmt.Fprintf(stdout, "  atoms never activated: %d of %d; in at most 1%% of the images: %d; share of images activating each atom:%s\n",
 					act.Unused(0), len(act.Usage), act.Unused(0.01), formatUsage(act.Usage, 0))
 			}

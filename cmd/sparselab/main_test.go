@@ -265,6 +265,7 @@ func TestAtomsUsage(t *testing.T) {
 		TestCount int       `json:"test_count"`
 		Clipped   stats     `json:"clipped"`
 		Raw       stats     `json:"raw"`
+		Contrib   stats     `json:"contribution"`
 		WinShare  []float64 `json:"win_share"`
 		NeverMax  *int      `json:"never_max"`
 	}
@@ -274,7 +275,7 @@ func TestAtomsUsage(t *testing.T) {
 	if res.TestCount != 8 {
 		t.Errorf("test_count %d, want 8", res.TestCount)
 	}
-	for name, st := range map[string]stats{"clipped": res.Clipped, "raw": res.Raw} {
+	for name, st := range map[string]stats{"clipped": res.Clipped, "raw": res.Raw, "contribution": res.Contrib} {
 		if len(st.Usage) != 20 || len(st.Histogram) != 21 || st.Never == nil || st.Rare == nil {
 			t.Fatalf("%s: %d usage values, %d histogram bins, never %v, rare %v", name, len(st.Usage), len(st.Histogram), st.Never, st.Rare)
 		}
@@ -310,6 +311,12 @@ func TestAtomsUsage(t *testing.T) {
 	}
 	if math.Abs(total-1) > 1e-9 || *res.NeverMax != zeros {
 		t.Errorf("win shares sum to %v, never_max %d for %d zero shares", total, *res.NeverMax, zeros)
+	}
+	// An atom that is the pixelwise max nowhere adds nothing to any reconstruction.
+	for k, w := range res.WinShare {
+		if w == 0 && len(res.Contrib.Usage) == 20 && res.Contrib.Usage[k] != 0 {
+			t.Errorf("atom %d sets no pixel but counts as contributing in a share %v of the images", k, res.Contrib.Usage[k])
+		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "atoms-mnist-max.png")); err != nil {
 		t.Errorf("figure: %v", err)

@@ -34,6 +34,11 @@ const (
 	NormClipped AtomNorm = iota
 	// NormRaw takes the ℓ2 norm of the atom as decoded.
 	NormRaw
+	// NormContribution measures what an atom adds to the reconstruction: ‖x̂ − x̂₋ₖ‖₂, where x̂₋ₖ
+	// aggregates the other K−1 atoms (see [Encoding.Contributions]). Not in the paper. For a
+	// SUM-AAE it equals NormRaw; for a MAX-AAE an atom that another atom covers wherever it is set
+	// contributes nothing, however large its norm.
+	NormContribution
 )
 
 // String returns "clipped" or "raw".
@@ -43,6 +48,8 @@ func (m AtomNorm) String() string {
 		return "clipped"
 	case NormRaw:
 		return "raw"
+	case NormContribution:
+		return "contribution"
 	default:
 		return fmt.Sprintf("AtomNorm(%d)", int(m))
 	}
@@ -60,7 +67,9 @@ func (m AtomNorm) String() string {
 // part of an atom that can show in an image in [0, 1]); [NormClipped] does the same and is the
 // default, [NormRaw] takes the atoms as decoded. The choice decides the result (on the released
 // MNIST models, clipped: MAX 12.6 vs SUM 17.0 activated atoms per image; raw: 17.2 vs 17.3), so
-// every [Activation] records its [AtomNorm]. The authors' code divides some atoms by the wrong
+// every [Activation] records its [AtomNorm]. Beyond the paper, [NormContribution] measures what
+// each atom adds to the reconstruction instead of its norm ([Encoding.Contributions]): under the
+// max, an atom that others cover is set but unused. The authors' code divides some atoms by the wrong
 // image's norm; here each atom is divided by the norm of its own input image.
 //
 // Latent traversal (eq. 6). For block p and coordinate q, θ^min_{p,q} and θ^max_{p,q} are the
@@ -305,6 +314,55 @@ func (e *Encoding) WinShare() []float64 {
 	return share
 }
 
+// Contributions returns, for each image i and atom k ([N, K] row-major), ‖x̂ − x̂₋ₖ‖₂: how much
+// the reconstruction changes when atom k is left out, x̂₋ₖ aggregating the other K−1 atoms (with
+// K = 1, x̂₋ₖ = 0). For the sum, x̂ − x̂₋ₖ = g(θ_k), so it is the atom's own norm. For the max,
+// x̂ − x̂₋ₖ is, at each pixel where atom k is the strict maximum, its margin over the runner-up,
+// and 0 elsewhere: an atom that others cover wherever it is set contributes nothing to x̂ (nor
+// gets any gradient), however large its norm. aggregation is "sum" or "max"; another one gives
+// an error. It panics if the encoding has no atoms.
+func (e *Encoding) Contributions(aggregation string) ([]float64, error) {
+	if e.Atoms == nil {
+		panic("aae: Encoding.Contributions: this encoding has no atoms (plain autoencoder)")
+	}
+	K := e.Blocks
+	out := make([]float64, e.N*K)
+	switch aggregation {
+	case "sum":
+		for i := range e.N {
+			for k := range K {
+				out[i*K+k] = atomNorm(e.Atom(i, k), NormRaw)
+			}
+		}
+	case "max":
+		for i := range e.N {
+			base := i * K * pixels
+			sq := out[i*K : (i+1)*K]
+			for p := range pixels {
+				best, first, second := 0, float64(e.Atoms[base+p]), 0.0
+				if K > 1 {
+					second = math.Inf(-1)
+				}
+				for k := 1; k < K; k++ {
+					switch v := float64(e.Atoms[base+k*pixels+p]); {
+					case v > first:
+						best, first, second = k, v, first
+					case v > second:
+						second = v
+					}
+				}
+				sq[best] += (first - second) * (first - second)
+			}
+			for k := range sq {
+				sq[k] = math.Sqrt(sq[k])
+			}
+		}
+	default:
+		return nil, fmt.Errorf("aae: atom contributions are defined here for the sum and max aggregations, not %q", aggregation)
+	}
+	return out, nil
+}
+
 // Idle is the number of atoms whose share (of [Encoding.WinShare] or [Activation.Usage]) is 0.
 func Idle(shares []float64) int { return atMost(shares, 0) }
 
@@ -393,8 +451,8 @@ func (o ActivationOptions) withDefaults() (ActivationOptions, error) {
 	if !(o.Threshold > 0) || math.IsInf(o.Threshold, 1) {
 		return o, fmt.Errorf("aae: activation threshold %v must be a positive finite number", o.Threshold)
 	}
-	if o.Norm != NormClipped && o.Norm != NormRaw {
-		return o, fmt.Errorf("aae: unknown atom norm %v: use NormClipped or NormRaw", o.Norm)
+	if o.Norm != NormClipped && o.Norm != NormRaw && o.Norm != NormContribution {
+		return o, fmt.Errorf("aae: unknown atom norm %v: use NormClipped, NormRaw or NormContribution", o.Norm)
 	}
 	return o, nil
 }
@@ -405,7 +463,8 @@ type Activation struct {
 	Norm      AtomNorm // how the atoms were measured
 	Threshold float64  // s
 	N, Blocks int
-	// AtomNorms is ‖a_k‖₂ of each image's atoms (clipped to [0, 1] first for NormClipped).
+	// AtomNorms is ‖a_k‖₂ of each image's atoms (clipped to [0, 1] first for NormClipped), or
+	// ‖x̂ − x̂₋ₖ‖₂ for NormContribution.
 	AtomNorms []float64
 	// ImageNorms is ‖x‖₂ of each input image.
 	ImageNorms []float64
@@ -478,6 +537,17 @@ func (a *Analyzer) ActivatedAtoms(images *datasets.Images, opts ActivationOption
 		return nil, err
 	}
 	K := a.cfg.Blocks
+	if opts.Norm == NormContribution {
+		enc, err := a.Atoms(images)
+		if err != nil {
+			return nil, err
+		}
+		norms, err := enc.Contributions(a.cfg.Aggregation)
+		if err != nil {
+			return nil, err
+		}
+		return activationFrom(norms, xn, K, opts), nil
+	}
 	norms := make([]float64, images.N*K)
 	pick := 0 // output 0: clipped norms, 1: raw norms
 	if opts.Norm == NormRaw {
@@ -593,6 +663,12 @@ func (a *Analyzer) Decompose(images *datasets.Images, indices []int, opts Activa
 		return nil, err
 	}
 	K := a.cfg.Blocks
+	var contrib []float64
+	if opts.Norm == NormContribution {
+		if contrib, err = enc.Contributions(a.cfg.Aggregation); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]Decomposition, len(indices))
 	for i, idx := range indices {
 		d := Decomposition{Index: idx, Input: slices.Clone(sub.Image(i)), Recon: slices.Clone(enc.Reconstruction(i)),
@@ -601,7 +677,11 @@ func (a *Analyzer) Decompose(images *datasets.Images, indices []int, opts Activa
 		norms := make([]float64, K)
 		for k := range K {
 			d.Blocks[k] = k
-			norms[k] = atomNorm(enc.Atom(i, k), opts.Norm)
+			if contrib != nil {
+				norms[k] = contrib[i*K+k]
+			} else {
+				norms[k] = atomNorm(enc.Atom(i, k), opts.Norm)
+			}
 		}
 		slices.SortStableFunc(d.Blocks, func(x, y int) int { return cmp.Compare(norms[y], norms[x]) })
 		for j, k := range d.Blocks {

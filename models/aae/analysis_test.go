@@ -225,16 +225,24 @@ func hostRatios(enc *Encoding, images *datasets.Images, clip bool) []float64 {
 	return out
 }
 
+// analyzedAtoms returns an analyzer of a tiny model of aggregation agg (see newAnalyzer) and the
+// atoms of images it computes.
+func analyzedAtoms(t *testing.T, agg string, images *datasets.Images) (*Analyzer, *Encoding) {
+	t.Helper()
+	a := newAnalyzer(t, tinyStore(agg))
+	enc, err := a.Atoms(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, enc
+}
+
 // TestActivatedAtomsMatchHost checks ratios, counts, the histogram and the sorted curve against
 // a host computation from the atoms, at a threshold splitting the ratios in two.
 func TestActivatedAtomsMatchHost(t *testing.T) {
 	images := testImages(5)
 	for _, agg := range []string{"max", "sum"} {
-		a := newAnalyzer(t, tinyStore(agg))
-		enc, err := a.Atoms(images)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a, enc := analyzedAtoms(t, agg, images)
 		for _, tc := range []struct {
 			norm AtomNorm
 			clip bool
@@ -652,15 +660,21 @@ func TestTraversalCoordinate(t *testing.T) {
 	}
 }
 
-// TestWinShare checks the per-atom share of pixels where each atom is the largest on a
-// hand-made encoding: two images, three atoms, ties going to the first atom.
-func TestWinShare(t *testing.T) {
+// handMadeEncoding returns an encoding of two images and three atoms, all zero, and a function
+// setting pixels [from, to) of atom k of image i to v.
+func handMadeEncoding() (*Encoding, func(i, k int, v float32, from, to int)) {
 	e := &Encoding{N: 2, Blocks: 3, BlockSize: 1, Atoms: make([]float32, 2*3*pixels)}
-	fill := func(i, k int, v float32, from, to int) {
+	return e, func(i, k int, v float32, from, to int) {
 		for p := from; p < to; p++ {
 			e.Atom(i, k)[p] = v
 		}
 	}
+}
+
+// TestWinShare checks the per-atom share of pixels where each atom is the largest on a
+// hand-made encoding: two images, three atoms, ties going to the first atom.
+func TestWinShare(t *testing.T) {
+	e, fill := handMadeEncoding()
 	// Image 0: atom 1 wins the first 100 pixels, atom 2 the rest; atom 0 is below both everywhere.
 	fill(0, 0, -1, 0, pixels)
 	fill(0, 1, 1, 0, 100)
@@ -691,4 +705,122 @@ func TestWinShare(t *testing.T) {
 		}
 	}()
 	(&Encoding{N: 1, Blocks: 3}).WinShare()
+}
+
+// TestContributions checks ‖x̂ − x̂₋ₖ‖₂ on a hand-made encoding: two images, three atoms.
+func TestContributions(t *testing.T) {
+	e, fill := handMadeEncoding()
+	// Image 0: atom 0 is 1 on pixels 0–99, atom 1 is 0.75 on pixels 50–199, atom 2 is 0.5 on
+	// pixels 0–199 (covered by the other two there) and -1 elsewhere, like atoms 0 and 1.
+	fill(0, 0, -1, 0, pixels)
+	fill(0, 1, -1, 0, pixels)
+	fill(0, 2, -1, 0, pixels)
+	fill(0, 0, 1, 0, 100)
+	fill(0, 1, 0.75, 50, 200)
+	fill(0, 2, 0.5, 0, 200)
+	// Image 1: atoms 0 and 1 tie at 2 on pixels 0–9; atom 2 is 0 everywhere; the others -1
+	// elsewhere.
+	fill(1, 0, -1, 0, pixels)
+	fill(1, 1, -1, 0, pixels)
+	fill(1, 0, 2, 0, 10)
+	fill(1, 1, 2, 0, 10)
+	want := map[string][]float64{
+		// Max: atom 0 wins 0–49 by 0.5 over atom 2 and 50–99 by 0.25 over atom 1; atom 1 wins
+		// 100–199 by 0.25 over atom 2; atom 2 wins nowhere (elsewhere all three tie at -1). Image 1:
+		// the tie leaves atoms 0 and 1 nothing; atom 2 wins the other 774 pixels by 1 over -1.
+		"max": {math.Sqrt(50*0.25 + 50*0.0625), math.Sqrt(100 * 0.0625), 0, 0, 0, math.Sqrt(float64(pixels - 10))},
+		// Sum: each atom's own norm.
+		"sum": {math.Sqrt(100 + float64(pixels-100)), math.Sqrt(150*0.5625 + float64(pixels-150)), math.Sqrt(200*0.25 + float64(pixels-200)),
+			math.Sqrt(10*4 + float64(pixels-10)), math.Sqrt(10*4 + float64(pixels-10)), 0},
+	}
+	for agg, w := range want {
+		got, err := e.Contributions(agg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := range w {
+			if math.Abs(got[j]-w[j]) > 1e-9 {
+				t.Errorf("%s: image %d atom %d: contribution %g, want %g", agg, j/3, j%3, got[j], w[j])
+			}
+		}
+	}
+	one := &Encoding{N: 1, Blocks: 1, BlockSize: 1, Atoms: make([]float32, pixels)}
+	one.Atoms[5], one.Atoms[6] = 3, -4
+	if got, err := one.Contributions("max"); err != nil || math.Abs(got[0]-5) > 1e-12 {
+		t.Errorf("one atom under the max: %v, %v, want its norm 5", got, err)
+	}
+	if _, err := e.Contributions("median"); err == nil || !strings.Contains(err.Error(), "median") {
+		t.Errorf("unknown aggregation: got %v, want an error naming it", err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Contributions of an encoding without atoms did not panic")
+		}
+	}()
+	(&Encoding{N: 1, Blocks: 3}).Contributions("max")
+}
+
+// TestContributionsMatchModel checks NormContribution against the model's own reconstruction:
+// for each atom, the host aggregates the other atoms (sum or max) and measures what changes.
+func TestContributionsMatchModel(t *testing.T) {
+	images := testImages(5)
+	for _, agg := range []string{"max", "sum"} {
+		a, enc := analyzedAtoms(t, agg, images)
+		act, err := a.ActivatedAtoms(images, ActivationOptions{Norm: NormContribution})
+		if err != nil {
+			t.Fatal(err)
+		}
+		decs, err := a.Decompose(images, []int{0, 3}, ActivationOptions{Norm: NormContribution})
+		if err != nil {
+			t.Fatal(err)
+		}
+		K := testBlocks
+		positive := 0
+		for i := range images.N {
+			recon := enc.Reconstruction(i)
+			var xn float64
+			for _, v := range images.Image(i) {
+				xn += float64(v) * float64(v)
+			}
+			for k := range K {
+				var d2 float64
+				for p := range pixels {
+					rest := 0.0
+					if agg == "max" {
+						rest = math.Inf(-1)
+					}
+					for j := range K {
+						if j == k {
+							continue
+						}
+						v := float64(enc.Atom(i, j)[p])
+						if agg == "max" {
+							rest = max(rest, v)
+						} else {
+							rest += v
+						}
+					}
+					d := float64(recon[p]) - rest
+					d2 += d * d
+				}
+				want := math.Sqrt(d2 / xn)
+				if got := act.Ratios[i*K+k]; math.Abs(got-want) > 1e-4*want+1e-5 {
+					t.Errorf("%s: image %d atom %d: contribution ratio %g, host %g", agg, i, k, got, want)
+				}
+				if want > 1e-3 {
+					positive++
+				}
+			}
+		}
+		if positive == 0 {
+			t.Fatalf("%s: no atom contributes: the check is void", agg)
+		}
+		for _, d := range decs {
+			for j, k := range d.Blocks {
+				if got, want := d.Ratios[j], act.Ratios[d.Index*K+k]; math.Abs(got-want) > 1e-12 {
+					t.Errorf("%s: Decompose image %d atom %d: ratio %g, ActivatedAtoms %g", agg, d.Index, k, got, want)
+				}
+			}
+		}
+	}
 }

@@ -61,3 +61,27 @@ func ExampleRegisterAggregator() {
 	// output [1 28 28 1], the mean of its 20 atoms: true
 	// unknown aggregation "median": want max, sum, ae or a name registered with aae.RegisterAggregator
 }
+
+// Two atoms of one image: a stroke, and a fainter blob it covers. Both have a norm above 5% of the
+// image's, so both count as activated under the paper's definition; under the max only the stroke
+// changes the reconstruction, by its margin over the blob.
+func ExampleEncoding_Contributions() {
+	const pixels = aae.ImageSize * aae.ImageSize
+	e := &aae.Encoding{N: 1, Blocks: 2, BlockSize: 1, Atoms: make([]float32, 2*pixels)}
+	stroke, blob := e.Atom(0, 0), e.Atom(0, 1)
+	for p := range 100 {
+		stroke[p] = 1 // 100 bright pixels
+		blob[p] = 0.5 // covered by the stroke
+	}
+	for _, agg := range []string{"sum", "max"} {
+		c, err := e.Contributions(agg)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%s: stroke %.0f, blob %.0f\n", agg, c[0], c[1])
+	}
+	// Output:
+	// sum: stroke 10, blob 5
+	// max: stroke 5, blob 0
+}
