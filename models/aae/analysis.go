@@ -37,7 +37,9 @@ const (
 	// NormContribution measures what an atom adds to the reconstruction: ‖x̂ − x̂₋ₖ‖₂, where x̂₋ₖ
 	// aggregates the other K−1 atoms (see [Encoding.Contributions]). Not in the paper. For a
 	// SUM-AAE it equals NormRaw; for a MAX-AAE an atom that another atom covers wherever it is set
-	// contributes nothing, however large its norm.
+	// contributes nothing, however large its norm. It leaves one atom out at a time, so two
+	// near-identical MAX-AAE atoms each stand in for the other and both count as contributing
+	// little: it counts the atoms no other atom can replace, not all the atoms an image uses.
 	NormContribution
 )
 
@@ -319,7 +321,8 @@ func (e *Encoding) WinShare() []float64 {
 // K = 1, x̂₋ₖ = 0). For the sum, x̂ − x̂₋ₖ = g(θ_k), so it is the atom's own norm. For the max,
 // x̂ − x̂₋ₖ is, at each pixel where atom k is the strict maximum, its margin over the runner-up,
 // and 0 elsewhere: an atom that others cover wherever it is set contributes nothing to x̂ (nor
-// gets any gradient), however large its norm. aggregation is "sum" or "max"; another one gives
+// gets any gradient), however large its norm, and of two equal atoms neither contributes (each
+// covers the other). aggregation is "sum" or "max"; another one gives
 // an error. It panics if the encoding has no atoms.
 func (e *Encoding) Contributions(aggregation string) ([]float64, error) {
 	if e.Atoms == nil {
