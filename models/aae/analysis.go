@@ -43,7 +43,7 @@ const (
 	NormContribution
 )
 
-// String returns "clipped" or "raw".
+// String returns "clipped", "raw" or "contribution".
 func (m AtomNorm) String() string {
 	switch m {
 	case NormClipped:
@@ -71,8 +71,8 @@ func (m AtomNorm) String() string {
 // MNIST models, clipped: MAX 12.6 vs SUM 17.0 activated atoms per image; raw: 17.2 vs 17.3), so
 // every [Activation] records its [AtomNorm]. Beyond the paper, [NormContribution] measures what
 // each atom adds to the reconstruction instead of its norm ([Encoding.Contributions]): under the
-// max, an atom that others cover is set but unused. The authors' code divides some atoms by the wrong
-// image's norm; here each atom is divided by the norm of its own input image.
+// max, an atom that others cover is set but unused. The authors' code divides some atoms by the
+// wrong image's norm; here each atom is divided by the norm of its own input image.
 //
 // Latent traversal (eq. 6). For block p and coordinate q, θ^min_{p,q} and θ^max_{p,q} are the
 // extremes of θ_{p,q} over the codes of a set of images; the traversal decodes
@@ -322,8 +322,8 @@ func (e *Encoding) WinShare() []float64 {
 // x̂ − x̂₋ₖ is, at each pixel where atom k is the strict maximum, its margin over the runner-up,
 // and 0 elsewhere: an atom that others cover wherever it is set contributes nothing to x̂ (nor
 // gets any gradient), however large its norm, and of two equal atoms neither contributes (each
-// covers the other). aggregation is "sum" or "max"; another one gives
-// an error. It panics if the encoding has no atoms.
+// covers the other). aggregation is "sum" or "max"; another one gives an error. It panics if the
+// encoding has no atoms.
 func (e *Encoding) Contributions(aggregation string) ([]float64, error) {
 	if e.Atoms == nil {
 		panic("aae: Encoding.Contributions: this encoding has no atoms (plain autoencoder)")
