@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/sparselab/sparselab/models/training"
 )
@@ -83,6 +82,5 @@ func Snapshots(dir string) ([]Snapshot, error) {
 		}
 		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return out, nil // os.ReadDir sorts by name
 }
