@@ -114,6 +114,17 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		}
 		js, _ := json.MarshalIndent(c.Header.Meta, "", "  ")
 		fmt.Fprintf(stdout, "%s: %d variables\n%s\n", c.Path, len(c.Header.Variables), js)
+		var h *training.Result
+		if *weights == "" {
+			h, err = aae.ShippedHistory(params.MustGet[string](store, aae.ParamDataset), params.MustGet[string](store, aae.ParamAggregation))
+		} else {
+			h, err = runHistory(c.Path)
+		}
+		if err != nil {
+			fmt.Fprintf(stdout, "no training history beside it (%v)\n", err)
+			return nil
+		}
+		printProgress(stdout, h, aae.StepsPerEpoch(c.Header.Meta))
 		return nil
 	}
 	b, choice, err := backend.New(*backendName)
@@ -490,6 +501,46 @@ func runWeights(store *model.Store, w string) string {
 		return aae.RunDir(store) + "/best.ckpt"
 	}
 	return w
+}
+
+// runHistory reads the training history of checkpoint path: the one beside it, else, for a run
+// folder's best.ckpt, the run's (beside last.ckpt).
+func runHistory(path string) (*training.Result, error) {
+	h, err := training.LoadHistory(path)
+	if err != nil && filepath.Base(path) == "best.ckpt" {
+		if h, err2 := training.LoadHistory(filepath.Join(filepath.Dir(path), "last.ckpt")); err2 == nil {
+			return h, nil
+		}
+	}
+	return h, err
+}
+
+// printProgress summarises a training history's validation PSNR for `aae info`: the best, and the
+// line through its last doubling of epochs (what training twice as long would give at the rate of
+// the last half, if the learning rate stays).
+func printProgress(w io.Writer, h *training.Result, stepsPerEpoch float64) {
+	best, bestStep, last := math.Inf(-1), 0, 0
+	for _, e := range h.Evals {
+		if v, ok := e.Metrics["psnr"]; ok {
+			if v > best {
+				best, bestStep = v, e.Step
+			}
+			last = max(last, e.Step)
+		}
+	}
+	if math.IsInf(best, -1) {
+		fmt.Fprintln(w, "training history: no validation yet")
+		return
+	}
+	epochs := func(step int) float64 { return float64(step-h.StartStep) / stepsPerEpoch }
+	fmt.Fprintf(w, "validation PSNR: best %.2f dB at step %d (epoch %.1f); last validation at epoch %.1f\n", best, bestStep, epochs(bestStep), epochs(last))
+	tr, err := h.Trend("psnr", stepsPerEpoch, 0, 0)
+	if err != nil {
+		fmt.Fprintf(w, "no trend over the last doubling of epochs: %v\n", err)
+		return
+	}
+	fmt.Fprintf(w, "trend: %s; at that rate %.2f dB after %.0f epochs (optimistic: the gain per doubling shrinks as a curve levels off, and a change of learning rate breaks the line)\n",
+		tr, tr.At(2*tr.To), 2*tr.To)
 }
 
 // formatUsage prints per-atom shares as percentages, blocks 0, 1, … in order.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sparselab/sparselab/models/training"
 	"github.com/sparselab/sparselab/solvers/npy"
 )
 
@@ -400,5 +401,42 @@ func TestBenchReport(t *testing.T) {
 	}
 	if pgd := rows[1]; pgd.Batch != 3 || math.Abs(pgd.ImagesPerS*pgd.Seconds-3) > 1e-9 {
 		t.Errorf("PGD row %+v: want 3 images per solve and images/s = 3 / s", pgd)
+	}
+}
+
+// TestInfoProgress checks what `aae info` says of a checkpoint's training history: the best
+// validation and the line through the last doubling of epochs, read beside the checkpoint or, for
+// a run folder's best.ckpt, beside its last.ckpt.
+func TestInfoProgress(t *testing.T) {
+	meta := map[string]any{"paper": "000", "dataset": "mnist", "aggregation": "max", "batch_size": 64.0, "train_images": 24000.0}
+	// Validations every epoch (375 steps) on 15 + 2·log₂ e.
+	h := &training.Result{EndStep: 375 * 8}
+	for e := 1; e <= 8; e++ {
+		h.Evals = append(h.Evals, training.EvalPoint{Step: 375 * e, Metrics: map[string]float64{"psnr": 15 + 2*math.Log2(float64(e))}})
+	}
+	dir := t.TempDir()
+	best := filepath.Join(dir, "best.ckpt")
+	if err := training.WriteCheckpoint(best, meta, nil); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI("aae", "info", "--weights", best)
+	if code != 0 || !strings.Contains(out, "no training history beside it") {
+		t.Errorf("without a history: exit %d, output %q %q; want a note that there is none", code, out, errOut)
+	}
+	if err := h.SaveJSON(training.HistoryPath(filepath.Join(dir, "last.ckpt"))); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runCLI("aae", "info", "--weights", best)
+	for _, want := range []string{
+		"validation PSNR: best 21.00 dB at step 3000 (epoch 8.0)",
+		"trend: +2.00 dB per doubling of epochs over epochs 4–8 (5 validations, RMSE 0.000); at that rate 23.00 dB after 16 epochs",
+	} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("exit %d, output %q %q; want %q", code, out, errOut, want)
+		}
+	}
+	// The shipped weights' history is embedded beside them.
+	if code, out, errOut := runCLI("aae", "info", "--dataset", "mnist", "--aggregation", "sum"); code != 0 || !strings.Contains(out, "dB per doubling of epochs") {
+		t.Errorf("shipped MNIST SUM-AAE: exit %d, output %q %q; want its trend", code, out, errOut)
 	}
 }

@@ -42,11 +42,30 @@ func (s *Snapshot) Step() int {
 // from where the run started (a run started from other weights, such as a MAX-AAE from a SUM-AAE's,
 // continues their step count); NaN if the checkpoint records no batch size or training-set size.
 func (s *Snapshot) Epochs(step int) float64 {
-	batch, images := metaFloat(s.Meta, "batch_size"), metaFloat(s.Meta, "train_images")
+	return float64(step-s.History.StartStep) / StepsPerEpoch(s.Meta)
+}
+
+// Trend fits a line to the run's validation PSNR against log₂ of its epochs (counted as
+// [Snapshot.Epochs] counts them) between epochs from and to; zero values mean the run's last
+// doubling (to: its last validation; from: half of to). See [training.LogTrend] for what the line
+// forecasts and where it misleads.
+func (s *Snapshot) Trend(from, to float64) (training.LogTrend, error) {
+	t, err := s.History.Trend("psnr", StepsPerEpoch(s.Meta), from, to)
+	if err != nil {
+		return t, fmt.Errorf("run snapshot %s: %w", s.Name, err)
+	}
+	return t, nil
+}
+
+// StepsPerEpoch is the number of training steps in one pass over the training images, from the
+// training-set size and batch size a checkpoint's metadata records (24,000 / 64 = 375 for the
+// paper's 30k subset); NaN if it records either not.
+func StepsPerEpoch(meta map[string]any) float64 {
+	batch, images := metaFloat(meta, "batch_size"), metaFloat(meta, "train_images")
 	if !(batch > 0 && images > 0) {
 		return math.NaN()
 	}
-	return float64(step-s.History.StartStep) * batch / images
+	return images / batch
 }
 
 // Snapshots reads the run snapshots in dir: each sub-folder holding a last.ckpt and its history,

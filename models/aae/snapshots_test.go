@@ -38,6 +38,10 @@ func TestSnapshotsInRepository(t *testing.T) {
 		if e := s.Epochs(s.History.StartStep); e != 0 {
 			t.Errorf("%s: %v epochs at its first step, want 0", s.Name, e)
 		}
+		last := s.Epochs(s.History.Evals[len(s.History.Evals)-1].Step)
+		if tr, err := s.Trend(0, 0); err != nil || tr.To != last || tr.From < last/2 || tr.N < 3 || !(tr.RMSE < 1) {
+			t.Errorf("%s: trend over its last doubling %+v, %v; want at least 3 validations from epoch %g to %g", s.Name, tr, err, last/2, last)
+		}
 		store := paperStore(t, map[string]string{ParamDataset: s.Dataset, ParamAggregation: s.Aggregation})
 		if _, err := LoadWeights(store, s.Checkpoint); err != nil {
 			t.Errorf("%s: %v", s.Name, err)
@@ -90,6 +94,27 @@ func TestSnapshots(t *testing.T) {
 		}
 		if e := s.Epochs(1375); math.Abs(e-1) > 1e-12 { // 375 steps of 64 images from 24,000
 			t.Errorf("Epochs(1375) = %v, want 1", e)
+		}
+		// One validation: no line to fit, and the error names the run.
+		if _, err := s.Trend(0, 0); err == nil || !strings.Contains(err.Error(), "a-run") || !strings.Contains(err.Error(), "1 validations") {
+			t.Errorf("trend of one validation: %v, want an error naming a-run", err)
+		}
+	})
+	t.Run("trend", func(t *testing.T) {
+		// Validations every 375 steps (one epoch) on 15 + 2·log₂ e, from step 1000 on.
+		h := &training.Result{StartStep: 1000, EndStep: 1000 + 375*8}
+		for e := 1; e <= 8; e++ {
+			h.Evals = append(h.Evals, training.EvalPoint{Step: 1000 + 375*e, Metrics: map[string]float64{"psnr": 15 + 2*math.Log2(float64(e))}})
+		}
+		dir := t.TempDir()
+		write(t, dir, "run", meta, h)
+		snaps, err := Snapshots(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := snaps[0].Trend(0, 0)
+		if err != nil || tr.From != 4 || tr.To != 8 || tr.N != 5 || math.Abs(tr.PerDoubling-2) > 1e-9 || math.Abs(tr.At(16)-23) > 1e-9 {
+			t.Errorf("trend %+v, %v; want epochs 4–8 (5 validations), +2 dB per doubling, 23 dB at 16 epochs", tr, err)
 		}
 	})
 	t.Run("no batch size", func(t *testing.T) {

@@ -71,3 +71,20 @@ func Example() {
 	// checkpoint "example": w = (1.50, -0.50)
 	// a new trainer resumes at step 400
 }
+
+// ExampleFitLogTrend fits a validation curve that gains 1.5 dB each time the training length
+// doubles, and forecasts it: the value at 64 epochs, and when it reaches 30 dB.
+func ExampleFitLogTrend() {
+	epochs := []float64{4, 8, 16, 32}
+	psnr := []float64{21, 22.5, 24, 25.5}
+	tr, err := training.FitLogTrend(epochs, psnr, 0, 32)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(tr)
+	fmt.Printf("at 64 epochs: %.2f dB; 30 dB after %.0f epochs\n", tr.At(64), tr.EpochsTo(30))
+	// Output:
+	// +1.50 dB per doubling of epochs over epochs 4–32 (4 validations, RMSE 0.000)
+	// at 64 epochs: 27.00 dB; 30 dB after 256 epochs
+}

@@ -1,0 +1,131 @@
+package training
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+// logLine returns values a + s·log₂ e, plus ±noise alternately, at the given epochs.
+func logLine(epochs []float64, a, s, noise float64) []float64 {
+	v := make([]float64, len(epochs))
+	for i, e := range epochs {
+		v[i] = a + s*math.Log2(e) + noise*float64(1-2*(i%2))
+	}
+	return v
+}
+
+func TestFitLogTrend(t *testing.T) {
+	epochs := []float64{1, 2, 3, 4, 6, 8, 12, 16}
+	for _, tc := range []struct {
+		name             string
+		epochs, values   []float64
+		from, to         float64
+		wantA, wantS     float64
+		wantN            int
+		wantFrom, wantTo float64
+		wantRMSE         float64
+	}{
+		{"exact line", epochs, logLine(epochs, 12, 1.5, 0), 0, 100, 12, 1.5, 8, 1, 16, 0},
+		{"window", epochs, logLine(epochs, 12, 1.5, 0), 3, 12, 12, 1.5, 5, 3, 12, 0},
+		{"falling", epochs, logLine(epochs, 30, -0.25, 0), 0, 100, 30, -0.25, 8, 1, 16, 0},
+		// ±0.1 alternating around 20 + log₂ e at log₂ e = 1…4: the residual pattern (0.1, −0.1, 0.1,
+		// −0.1) regressed on (1, 2, 3, 4) has slope −0.04 and mean 0, so the fit is 20.1 + 0.96·log₂ e
+		// and its residuals (0.04, −0.12, 0.12, −0.04) have RMSE √0.008.
+		{"noisy", []float64{2, 4, 8, 16}, logLine([]float64{2, 4, 8, 16}, 20, 1, 0.1), 0, 100, 20.1, 0.96, 4, 2, 16, math.Sqrt(0.008)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := FitLogTrend(tc.epochs, tc.values, tc.from, tc.to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const tol = 1e-9
+			if math.Abs(tr.Intercept-tc.wantA) > tol || math.Abs(tr.PerDoubling-tc.wantS) > tol || math.Abs(tr.RMSE-tc.wantRMSE) > tol {
+				t.Errorf("line %g + %g·log₂ e (RMSE %g), want %g + %g·log₂ e (RMSE %g)", tr.Intercept, tr.PerDoubling, tr.RMSE, tc.wantA, tc.wantS, tc.wantRMSE)
+			}
+			if tr.N != tc.wantN || tr.From != tc.wantFrom || tr.To != tc.wantTo {
+				t.Errorf("fitted %d points over %g–%g, want %d over %g–%g", tr.N, tr.From, tr.To, tc.wantN, tc.wantFrom, tc.wantTo)
+			}
+		})
+	}
+}
+
+func TestLogTrendForecast(t *testing.T) {
+	tr := LogTrend{Intercept: 10, PerDoubling: 2}
+	if got := tr.At(8); got != 16 {
+		t.Errorf("At(8) = %g, want 16", got)
+	}
+	if got := tr.EpochsTo(16); math.Abs(got-8) > 1e-12 {
+		t.Errorf("EpochsTo(16) = %g, want 8", got)
+	}
+	for _, tc := range []struct {
+		tr    LogTrend
+		value float64
+		want  float64
+	}{
+		{LogTrend{Intercept: 10, PerDoubling: 0}, 11, math.Inf(1)},
+		{LogTrend{Intercept: 10, PerDoubling: -1}, 11, math.Inf(1)},
+		{LogTrend{Intercept: 10, PerDoubling: -1}, 9, 0},
+	} {
+		if got := tc.tr.EpochsTo(tc.value); got != tc.want {
+			t.Errorf("%+v.EpochsTo(%g) = %g, want %g", tc.tr, tc.value, got, tc.want)
+		}
+	}
+	s := LogTrend{From: 67, To: 134, N: 68, PerDoubling: 1.664, RMSE: 0.0301}.String()
+	if want := "+1.66 dB per doubling of epochs over epochs 67–134 (68 validations, RMSE 0.030)"; s != want {
+		t.Errorf("String() = %q, want %q", s, want)
+	}
+}
+
+func TestFitLogTrendErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		epochs, values []float64
+		from, to       float64
+		want           string
+	}{
+		{"lengths", []float64{1, 2, 3}, []float64{1, 2}, 0, 10, "3 epochs for 2 values"},
+		{"too few", []float64{1, 2, 3}, []float64{1, 2, 3}, 2, 10, "2 validations between epochs 2 and 10"},
+		{"one epoch", []float64{4, 4, 4}, []float64{1, 2, 3}, 0, 10, "need three or more at two epochs"},
+		{"epoch 0 is left out", []float64{0, 1, 2}, []float64{1, 2, 3}, 0, 10, "2 validations"},
+		{"NaN value", []float64{1, 2, 3}, []float64{1, math.NaN(), 3}, 0, 10, "point 1 (epoch 2, value NaN) is not finite"},
+		{"infinite epoch", []float64{1, 2, math.Inf(1)}, []float64{1, 2, 3}, 0, math.Inf(1), "point 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := FitLogTrend(tc.epochs, tc.values, tc.from, tc.to)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestResultTrend(t *testing.T) {
+	// A run that continues another's step count (StartStep 1000) with 10 steps per epoch, validated
+	// every 2 epochs on an exact line 20 + 1·log₂ e; a loss-only evaluation is ignored.
+	r := &Result{StartStep: 1000}
+	for e := 2; e <= 40; e += 2 {
+		r.Evals = append(r.Evals, EvalPoint{Step: 1000 + 10*e, Metrics: map[string]float64{"psnr": 20 + math.Log2(float64(e))}})
+	}
+	r.Evals = append(r.Evals, EvalPoint{Step: 1500, Metrics: map[string]float64{"loss": 1}})
+	tr, err := r.Trend("psnr", 10, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.From != 20 || tr.To != 40 || tr.N != 11 || math.Abs(tr.PerDoubling-1) > 1e-9 || math.Abs(tr.Intercept-20) > 1e-9 {
+		t.Errorf("default window (last doubling): %+v, want epochs 20–40, 11 points, 20 + 1·log₂ e", tr)
+	}
+	if tr, err = r.Trend("psnr", 10, 4, 8); err != nil || tr.N != 3 || tr.From != 4 || tr.To != 8 {
+		t.Errorf("window 4–8: %+v, %v; want 3 points", tr, err)
+	}
+	if _, err := r.Trend("ssim", 10, 0, 0); !errors.Is(err, ErrNoMetric) || !strings.Contains(err.Error(), `"ssim"`) {
+		t.Errorf("unknown metric: %v, want ErrNoMetric naming it", err)
+	}
+	if _, err := r.Trend("psnr", 0, 0, 0); err == nil || !strings.Contains(err.Error(), "steps per epoch") {
+		t.Errorf("zero steps per epoch: %v", err)
+	}
+	if _, err := r.Trend("psnr", 10, 39, 0); err == nil || !strings.Contains(err.Error(), `"psnr": log trend: 1 validations`) {
+		t.Errorf("narrow window: %v", err)
+	}
+}
