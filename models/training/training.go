@@ -79,6 +79,16 @@ type LossPoint struct {
 	Loss float64
 }
 
+// LearningRateKey is the key under which [Run] records, beside each validation's metrics, the
+// learning rate of the optimizer of scope ("learning_rate" for the root scope,
+// "learning_rate/generator" for the scope "generator").
+func LearningRateKey(scope string) string {
+	if scope == "" {
+		return "learning_rate"
+	}
+	return "learning_rate/" + strings.Trim(scope, "/")
+}
+
 // EvalPoint is one validation.
 type EvalPoint struct {
 	Step    int
@@ -213,7 +223,16 @@ func Run(trainer *train.Trainer, next func() (train.Batch, error), s Settings) (
 		if err != nil {
 			return nil, fmt.Errorf("validation at step %d: %w", step, err)
 		}
-		res.Evals = append(res.Evals, EvalPoint{Step: step, Metrics: m})
+		// The history also records the learning rates the validation was trained at, so that a
+		// learning curve can be read one rate at a time (see [Result.Trend]).
+		rec := make(map[string]float64, len(m)+len(s.LearningRates))
+		for k, v := range m {
+			rec[k] = v
+		}
+		for scope, lr := range s.LearningRates {
+			rec[LearningRateKey(scope)] = lr
+		}
+		res.Evals = append(res.Evals, EvalPoint{Step: step, Metrics: rec})
 		return m, nil
 	}
 	save := func() error {

@@ -292,8 +292,17 @@ func TestResumedRunUsesItsOwnLearningRate(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := weights(t, tr)
-			if _, err := Run(tr, batches(), Settings{Steps: 6, CheckpointPath: ckpt, LearningRates: tc.rates}); err != nil {
+			psnr := map[string]float64{"psnr": 1}
+			res, err := Run(tr, batches(), Settings{Steps: 6, CheckpointPath: ckpt, LearningRates: tc.rates,
+				Eval: func() (map[string]float64, error) { return psnr, nil }})
+			if err != nil {
 				t.Fatal(err)
+			}
+			// The history records the rate given beside the validation, without touching the
+			// map the Eval function returned.
+			lr, recorded := res.Evals[len(res.Evals)-1].Metrics[LearningRateKey("")]
+			if want := tc.rates != nil; recorded != want || (want && lr != tc.wantLR) || len(psnr) != 1 {
+				t.Errorf("validation records learning rate %g (%v), want %g (%v); Eval's map now %v", lr, recorded, tc.wantLR, want, psnr)
 			}
 			v := tr.Store().GetVariable("/" + optimizer.Scope + "/" + optimizer.ParamLearningRate)
 			if v == nil {

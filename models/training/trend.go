@@ -88,15 +88,22 @@ var ErrNoMetric = errors.New("no validation records the metric")
 
 // Trend fits a [LogTrend] to the metric's validations in r between epochs from and to, where
 // the epoch of a validation is (Step − StartStep) / stepsPerEpoch. A zero to means the last
-// validation's epoch, a zero from means half of to: the last doubling of the run.
+// validation's epoch, a zero from means half of to: the last doubling of the run, cut short at
+// the last change of learning rate where the validations record it ([LearningRateKey] of the
+// root scope; validations that do not record it, such as those of histories written before
+// [Run] did, count as at the last rate, so the line may then span several).
 func (r *Result) Trend(metric string, stepsPerEpoch, from, to float64) (LogTrend, error) {
 	if !(stepsPerEpoch > 0) {
 		return LogTrend{}, fmt.Errorf("log trend of %q: steps per epoch must be positive, got %g", metric, stepsPerEpoch)
 	}
-	var epochs, values []float64
+	var epochs, values, rates []float64
 	for _, e := range r.Evals {
 		if v, ok := e.Metrics[metric]; ok {
-			epochs, values = append(epochs, float64(e.Step-r.StartStep)/stepsPerEpoch), append(values, v)
+			lr, ok := e.Metrics[LearningRateKey("")]
+			if !ok {
+				lr = math.NaN()
+			}
+			epochs, values, rates = append(epochs, float64(e.Step-r.StartStep)/stepsPerEpoch), append(values, v), append(rates, lr)
 		}
 	}
 	if len(epochs) == 0 {
@@ -107,10 +114,44 @@ func (r *Result) Trend(metric string, stepsPerEpoch, from, to float64) (LogTrend
 	}
 	if from == 0 {
 		from = to / 2
+		// The validations up to the window's end, latest first: stop at the first whose recorded
+		// rate differs from the last one's.
+		last, lastRate := math.Inf(-1), math.NaN()
+		for i, e := range epochs {
+			if e <= to && e > last {
+				last, lastRate = e, rates[i]
+			}
+		}
+		if !math.IsNaN(lastRate) {
+			for i, e := range epochs {
+				if e <= to && e > from && rates[i] != lastRate && !math.IsNaN(rates[i]) {
+					from = e
+				}
+			}
+			// from is now the latest validation at another rate (or to/2): start just after it.
+			if from > to/2 {
+				from = math.Nextafter(from, math.Inf(1))
+			}
+		}
 	}
 	t, err := FitLogTrend(epochs, values, from, to)
 	if err != nil {
 		return LogTrend{}, fmt.Errorf("%q: %w", metric, err)
 	}
 	return t, nil
+}
+
+// ValueAt is the metric's value at the last validation at or before step, and that validation's
+// step; ok is false when no validation up to step records the metric.
+func (r *Result) ValueAt(metric string, step int) (v float64, at int, ok bool) {
+	at = math.MinInt
+	for _, e := range r.Evals {
+		if x, has := e.Metrics[metric]; has && e.Step <= step && e.Step >= at {
+			v, at, ok = x, e.Step, true
+		}
+	}
+	if !ok {
+		at = 0
+	}
+	return v, at, ok
 }

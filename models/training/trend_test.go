@@ -119,6 +119,18 @@ func TestResultTrend(t *testing.T) {
 	if tr, err = r.Trend("psnr", 10, 4, 8); err != nil || tr.N != 3 || tr.From != 4 || tr.To != 8 {
 		t.Errorf("window 4–8: %+v, %v; want 3 points", tr, err)
 	}
+	for _, tc := range []struct {
+		step, at int
+		ok       bool
+	}{{1019, 0, false}, {1020, 1020, true}, {1055, 1040, true}, {9999, 1400, true}} {
+		v, at, ok := r.ValueAt("psnr", tc.step)
+		if ok != tc.ok || at != tc.at || (ok && v != 20+math.Log2(float64(at-1000)/10)) {
+			t.Errorf("ValueAt(psnr, %d) = %g at %d (%v), want the validation at %d (%v)", tc.step, v, at, ok, tc.at, tc.ok)
+		}
+	}
+	if _, _, ok := r.ValueAt("loss", 1499); ok {
+		t.Errorf("ValueAt(loss, 1499) found a value before the only loss validation (1500)")
+	}
 	if _, err := r.Trend("ssim", 10, 0, 0); !errors.Is(err, ErrNoMetric) || !strings.Contains(err.Error(), `"ssim"`) {
 		t.Errorf("unknown metric: %v, want ErrNoMetric naming it", err)
 	}
@@ -127,5 +139,40 @@ func TestResultTrend(t *testing.T) {
 	}
 	if _, err := r.Trend("psnr", 10, 39, 0); err == nil || !strings.Contains(err.Error(), `"psnr": log trend: 1 validations`) {
 		t.Errorf("narrow window: %v", err)
+	}
+}
+
+// TestTrendStopsAtRateChange checks that the default window (the last doubling) starts after the
+// last change of the recorded learning rate, and that validations without a rate do not cut it.
+func TestTrendStopsAtRateChange(t *testing.T) {
+	lr := LearningRateKey("")
+	r := &Result{}
+	for e := 1; e <= 8; e++ {
+		m := map[string]float64{"psnr": 10 + float64(e)}
+		switch {
+		case e <= 6:
+			m[lr] = 1e-3
+		case e == 7:
+			// a validation that does not record its rate
+		default:
+			m[lr] = 1e-4
+		}
+		r.Evals = append(r.Evals, EvalPoint{Step: e, Metrics: m})
+	}
+	tr, err := r.Trend("psnr", 1, 0, 0)
+	if err == nil || !strings.Contains(err.Error(), "2 validations") {
+		t.Errorf("window after the change at epoch 6 (epochs 7–8): %+v, %v; want an error, two validations are too few", tr, err)
+	}
+	r.Evals[5].Metrics[lr] = 1e-4 // now the rate changes after epoch 5
+	if tr, err = r.Trend("psnr", 1, 0, 0); err != nil || tr.From != 6 || tr.To != 8 || tr.N != 3 {
+		t.Errorf("window after the change at epoch 5: %+v, %v; want epochs 6–8", tr, err)
+	}
+	if tr, err = r.Trend("psnr", 1, 2, 0); err != nil || tr.From != 2 || tr.N != 7 {
+		t.Errorf("a given from is kept whatever the rates: %+v, %v; want epochs 2–8", tr, err)
+	}
+	for _, tc := range []struct{ scope, want string }{{"", "learning_rate"}, {"generator", "learning_rate/generator"}, {"/d/", "learning_rate/d"}} {
+		if got := LearningRateKey(tc.scope); got != tc.want {
+			t.Errorf("LearningRateKey(%q) = %q, want %q", tc.scope, got, tc.want)
+		}
 	}
 }
