@@ -24,13 +24,16 @@ func (pp *plotPanel) title() *string { return &pp.p.Title.Text }
 // sidePad separates the plot from the elements drawn beside it.
 const sidePad = vg.Length(8)
 
-// sideWidth is the width reserved at the right for the colour bar and legend.
-func (pp *plotPanel) sideWidth() vg.Length {
+// legendMax is the widest the legend may be on c (see legendMaxShare).
+func legendMax(c draw.Canvas) vg.Length { return vg.Length(legendMaxShare) * (c.Max.X - c.Min.X) }
+
+// sideWidth is the width reserved at the right of c for the colour bar and legend.
+func (pp *plotPanel) sideWidth(c draw.Canvas) vg.Length {
 	var w vg.Length
 	if pp.colorbar != nil {
 		w += sidePad + pp.colorbar.width()
 	}
-	if lw := pp.legend.width(); lw > 0 {
+	if lw := pp.legend.width(legendMax(c)); lw > 0 {
 		w += sidePad + lw + margin
 	}
 	return w
@@ -39,7 +42,7 @@ func (pp *plotPanel) sideWidth() vg.Length {
 // plotCanvas is the part of c in which the gonum plot itself is drawn.
 func (pp *plotPanel) plotCanvas(c draw.Canvas) draw.Canvas {
 	// A little room on the right so that the last tick label is not cut.
-	return draw.Crop(c, 0, -pp.sideWidth()-margin, 0, -margin/2)
+	return draw.Crop(c, 0, -pp.sideWidth(c)-margin, 0, -margin/2)
 }
 
 func (pp *plotPanel) draw(c draw.Canvas) {
@@ -52,14 +55,14 @@ func (pp *plotPanel) draw(c draw.Canvas) {
 		pp.colorbar.draw(c, x, dc.Min.Y, dc.Max.Y)
 		x += pp.colorbar.width()
 	}
-	if pp.legend.width() > 0 {
+	if lm := legendMax(c); pp.legend.width(lm) > 0 {
 		x += sidePad
 		top := dc.Max.Y
-		if h := pp.legend.height(); h < dc.Max.Y-dc.Min.Y {
+		if h := pp.legend.height(lm); h < dc.Max.Y-dc.Min.Y {
 			// Centre short legends on the upper half of the data area.
 			top = dc.Max.Y - vg.Length(math.Max(0, float64((dc.Max.Y-dc.Min.Y)/2-h)/2))
 		}
-		pp.legend.draw(c, x, top)
+		pp.legend.draw(c, x, top, lm)
 	}
 }
 

@@ -729,3 +729,52 @@ func TestGridSizing(t *testing.T) {
 		t.Errorf("fitText changed a short text to %q", got)
 	}
 }
+
+// TestLegendWrapsLongNames: long series names wrap onto more legend lines instead of squeezing
+// the data area (a legend of 60-character names once left it a few points wide); short names are
+// laid out as before, one line each.
+func TestLegendWrapsLongNames(t *testing.T) {
+	long := "mnist-max-lr1e-4-scratch-seed0: line of its last doubling, to 2×"
+	short, err := Curves("short", "x", "y", Series{Name: "a", Y: []float64{0, 1}}, Series{Name: "b", Y: []float64{1, 0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped, err := Curves("long", "x", "y", Series{Name: "shipped", Y: []float64{0, 1}}, Series{Name: long, Y: []float64{1, 0}},
+		Series{Name: "averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongword", Y: []float64{1, 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := draw.New(vgimg.New(DefaultWidth, DefaultHeight))
+	width := c.Max.X - c.Min.X
+	rs, _ := short.dataArea(c)
+	rw, _ := wrapped.dataArea(c)
+	if got := rw.Max.X - rw.Min.X; got < 0.4*width {
+		t.Errorf("data area %v wide of %v with long legend names, want at least 40%%", got, width)
+	}
+	if rw.Max.X-rw.Min.X > rs.Max.X-rs.Min.X {
+		t.Errorf("the long legend left a wider data area (%v) than the short one (%v)", rw.Max.X-rw.Min.X, rs.Max.X-rs.Min.X)
+	}
+	leg := wrapped.body.(*plotPanel).legend
+	lines := leg.lines(legendMax(c))
+	if len(lines[0]) != 1 || len(lines[1]) < 2 || len(lines[2]) != 1 || !strings.HasSuffix(lines[2][0], "…") {
+		t.Errorf("legend lines %q: want the short name on one line, the long one wrapped, the long word shortened with …", lines)
+	}
+	if got := strings.Join(lines[1], " "); got != long {
+		t.Errorf("wrapped name reads %q, want %q", got, long)
+	}
+	sty := leg.style()
+	for _, e := range lines {
+		for _, l := range e {
+			if w := sty.Width(l); w > legendMax(c)-legendThumbWidth-legendGap {
+				t.Errorf("legend line %q is %v wide, more than the legend allows", l, w)
+			}
+		}
+	}
+	if h, want := leg.height(legendMax(c)), vg.Length(len(lines[1])+2)*leg.rowHeight(); h != want {
+		t.Errorf("legend height %v, want %v (one row per line)", h, want)
+	}
+	if sl := short.body.(*plotPanel).legend; sl.width(legendMax(c)) != sl.width(0) {
+		t.Errorf("short names: legend width %v with the limit, %v without", sl.width(legendMax(c)), sl.width(0))
+	}
+	checkPNG(t, "legend-wrap", wrapped)
+}

@@ -3,6 +3,7 @@ package plotting
 import (
 	"image/color"
 	"math"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -132,6 +133,10 @@ type legend struct {
 const (
 	legendThumbWidth = vg.Length(22)
 	legendGap        = vg.Length(5)
+	// legendMaxShare is the largest share of a panel's width the legend takes: longer names wrap
+	// at spaces onto more lines (a word still too long is shortened with "…"), so that long
+	// series names never squeeze the data area away.
+	legendMaxShare = 0.4
 )
 
 func (l *legend) style() text.Style { return textStyle(legendSize) }
@@ -141,42 +146,91 @@ func (l *legend) rowHeight() vg.Length {
 	return (e.Ascent + e.Descent) * 1.35
 }
 
-// width is the horizontal space the legend needs.
-func (l *legend) width() vg.Length {
+// lines returns each entry's name broken into lines no wider than the text width that a
+// legend of total width at most maxWidth leaves (no limit when maxWidth ≤ 0).
+func (l *legend) lines(maxWidth vg.Length) [][]string {
+	sty := l.style()
+	limit := maxWidth - legendThumbWidth - legendGap
+	out := make([][]string, len(l.entries))
+	for i, e := range l.entries {
+		if maxWidth <= 0 || sty.Width(e.name) <= limit {
+			out[i] = []string{e.name}
+			continue
+		}
+		out[i] = wrapText(e.name, sty, limit)
+	}
+	return out
+}
+
+// wrapText breaks txt at spaces into lines no wider than width, shortening with "…" a word that
+// alone is wider.
+func wrapText(txt string, sty text.Style, width vg.Length) []string {
+	var lines []string
+	cur := ""
+	for _, w := range strings.Fields(txt) {
+		if cur != "" && sty.Width(cur+" "+w) <= width {
+			cur += " " + w
+			continue
+		}
+		if cur != "" {
+			lines = append(lines, cur)
+		}
+		cur = fitText(w, sty, width)
+	}
+	if cur != "" || len(lines) == 0 {
+		lines = append(lines, cur)
+	}
+	return lines
+}
+
+// width is the horizontal space the legend needs, at most maxWidth when that is positive (and
+// the thumbnails fit in it).
+func (l *legend) width(maxWidth vg.Length) vg.Length {
 	if l == nil || len(l.entries) == 0 {
 		return 0
 	}
 	sty := l.style()
 	var w vg.Length
-	for _, e := range l.entries {
-		w = max(w, sty.Width(e.name))
+	for _, e := range l.lines(maxWidth) {
+		for _, line := range e {
+			w = max(w, sty.Width(line))
+		}
 	}
 	return legendThumbWidth + legendGap + w
 }
 
-// height is the vertical space the legend needs.
-func (l *legend) height() vg.Length {
+// height is the vertical space the legend needs when its width is at most maxWidth.
+func (l *legend) height(maxWidth vg.Length) vg.Length {
 	if l == nil {
 		return 0
 	}
-	return vg.Length(len(l.entries)) * l.rowHeight()
+	n := 0
+	for _, e := range l.lines(maxWidth) {
+		n += len(e)
+	}
+	return vg.Length(n) * l.rowHeight()
 }
 
-// draw draws the legend with its top-left corner at (x, top).
-func (l *legend) draw(c draw.Canvas, x, top vg.Length) {
+// draw draws the legend, at most maxWidth wide, with its top-left corner at (x, top); a
+// wrapped name's thumbnail sits beside its first line.
+func (l *legend) draw(c draw.Canvas, x, top, maxWidth vg.Length) {
 	sty := l.style()
 	sty.YAlign = draw.YCenter
 	rh := l.rowHeight()
-	for i, e := range l.entries {
-		ymid := top - (vg.Length(i)+0.5)*rh
+	row := 0
+	for i, lines := range l.lines(maxWidth) {
+		ymid := top - (vg.Length(row)+0.5)*rh
 		icon := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
 			Min: vg.Point{X: x, Y: ymid - rh*0.35},
 			Max: vg.Point{X: x + legendThumbWidth, Y: ymid + rh*0.35},
 		}}
-		for _, t := range e.thumbs {
+		for _, t := range l.entries[i].thumbs {
 			t.Thumbnail(&icon)
 		}
-		c.FillText(sty, vg.Point{X: x + legendThumbWidth + legendGap, Y: ymid}, e.name)
+		for j, line := range lines {
+			c.FillText(sty, vg.Point{X: x + legendThumbWidth + legendGap, Y: ymid - vg.Length(j)*rh}, line)
+		}
+		row += len(lines)
 	}
 }
 
