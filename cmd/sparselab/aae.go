@@ -158,6 +158,14 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 					r.StartStep, params.ParamSteps, params.MustGet[int](store, params.ParamSteps), params.ParamSteps)
 			}
 			fmt.Fprintf(stdout, "checkpoints: %s (resume), %s (best)\n", rep.Last, rep.Best)
+			// The whole run so far (this call and those it resumed): best validation, and what
+			// training twice as long would give at the rate of its last doubling.
+			h, herr := training.LoadHistory(rep.Last)
+			c, cerr := training.ReadCheckpoint(rep.Last)
+			if herr == nil && cerr == nil {
+				fmt.Fprint(stdout, "the run so far: ")
+				printProgress(stdout, h, aae.StepsPerEpoch(c.Header.Meta))
+			}
 		}
 		return err
 	case "revive":

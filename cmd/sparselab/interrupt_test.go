@@ -68,7 +68,7 @@ func TestTrainInterruptWritesCheckpoint(t *testing.T) {
 	// The same command with a step bound resumes from the interrupted step.
 	resumed := append(args[:len(args):len(args)], "--steps", "1")
 	code2, out2, errOut2 := runCLI(resumed...)
-	if code2 != 0 || !strings.Contains(out2, "stopped by steps") || strings.Contains(out2, "trained steps 0→") {
+	if code2 != 0 || !strings.Contains(out2, "stopped by steps") || strings.Contains(out2, "trained steps 0→") || !strings.Contains(out2, "the run so far: validation PSNR: best") {
 		t.Errorf("resumed run: exit %d\n%s\n%s", code2, out2, errOut2)
 	}
 }
