@@ -523,7 +523,8 @@ func runHistory(path string) (*training.Result, error) {
 	return h, err
 }
 
-// printProgress summarises a training history's validation PSNR for `aae info`: the best, and the
+// printProgress summarises a training history's validation PSNR for `aae info` and at the end of
+// `aae train`: the best, and the
 // line through its last doubling of epochs (what training twice as long would give at the rate of
 // the last half, if the learning rate stays).
 func printProgress(w io.Writer, h *training.Result, stepsPerEpoch float64) {

@@ -19,7 +19,7 @@ import (
 // epochs (the curves are straight on a log-epoch axis), so PerDoubling answers "what would training
 // twice as long give?". As a forecast it is optimistic: a curve that levels off falls below the
 // line, never above it for long, and a change of learning rate inside the window breaks the fit
-// (the history does not record learning rates, so choose a window at one rate).
+// ([Result.Trend]'s default window stops at the last change the history records).
 type LogTrend struct {
 	From, To    float64 // epochs of the first and last validation fitted
 	N           int     // validations fitted
@@ -114,24 +114,22 @@ func (r *Result) Trend(metric string, stepsPerEpoch, from, to float64) (LogTrend
 	}
 	if from == 0 {
 		from = to / 2
-		// The validations up to the window's end, latest first: stop at the first whose recorded
-		// rate differs from the last one's.
+		// The rate of the window's last validation; the window then starts just after the latest
+		// validation recorded at another rate.
 		last, lastRate := math.Inf(-1), math.NaN()
 		for i, e := range epochs {
 			if e <= to && e > last {
 				last, lastRate = e, rates[i]
 			}
 		}
-		if !math.IsNaN(lastRate) {
-			for i, e := range epochs {
-				if e <= to && e > from && rates[i] != lastRate && !math.IsNaN(rates[i]) {
-					from = e
-				}
+		cut := math.Inf(-1)
+		for i, e := range epochs {
+			if e <= to && !math.IsNaN(lastRate) && !math.IsNaN(rates[i]) && rates[i] != lastRate {
+				cut = math.Max(cut, e)
 			}
-			// from is now the latest validation at another rate (or to/2): start just after it.
-			if from > to/2 {
-				from = math.Nextafter(from, math.Inf(1))
-			}
+		}
+		if cut >= from {
+			from = math.Nextafter(cut, math.Inf(1))
 		}
 	}
 	t, err := FitLogTrend(epochs, values, from, to)

@@ -167,6 +167,10 @@ func TestTrendStopsAtRateChange(t *testing.T) {
 	if tr, err = r.Trend("psnr", 1, 0, 0); err != nil || tr.From != 6 || tr.To != 8 || tr.N != 3 {
 		t.Errorf("window after the change at epoch 5: %+v, %v; want epochs 6–8", tr, err)
 	}
+	r.Evals[4].Metrics[lr], r.Evals[5].Metrics[lr] = 1e-4, 1e-4 // the last at 1e-3 is at epoch 4, half of 8
+	if tr, err = r.Trend("psnr", 1, 0, 0); err != nil || tr.From != 5 || tr.N != 4 {
+		t.Errorf("window after the change at epoch 4: %+v, %v; want epochs 5–8", tr, err)
+	}
 	if tr, err = r.Trend("psnr", 1, 2, 0); err != nil || tr.From != 2 || tr.N != 7 {
 		t.Errorf("a given from is kept whatever the rates: %+v, %v; want epochs 2–8", tr, err)
 	}
