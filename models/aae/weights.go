@@ -145,6 +145,27 @@ func ShippedHistory(dataset, aggregation string) (*training.Result, error) {
 	return &r, nil
 }
 
+// ShippedTrend is the line through the validation PSNR of the shipped weights' training history
+// over its last doubling of epochs ([training.LogTrend]): what training them twice as long would
+// add at the same pace. That doubling spans the learning-rate changes of their schedule (in
+// weights/README.md; their history does not record them), so it is what repeating the schedule
+// gave, and, as every such line, an optimistic forecast.
+func ShippedTrend(dataset, aggregation string) (training.LogTrend, error) {
+	h, err := ShippedHistory(dataset, aggregation)
+	if err != nil {
+		return training.LogTrend{}, err
+	}
+	c, err := Shipped(dataset, aggregation)
+	if err != nil {
+		return training.LogTrend{}, err
+	}
+	t, err := h.Trend("psnr", StepsPerEpoch(c.Header.Meta), 0, 0)
+	if err != nil {
+		return t, fmt.Errorf("shipped %s: %w", ShippedName(dataset, aggregation), err)
+	}
+	return t, nil
+}
+
 // ShippedHistoryLosses is the most loss points [Export] keeps in a shipped training history: a
 // longer one is thinned by [training.Result.Thinned] (means over consecutive steps), which keeps
 // the loss curve readable and the embedded file small (a run logs every step: 100,000 steps are

@@ -154,3 +154,28 @@ func TestCheckWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestShippedTrend fits the line of each shipped model's last doubling of epochs: it spans the
+// second half of the epochs its history covers, and the validations stay close to it.
+func TestShippedTrend(t *testing.T) {
+	for _, ds := range Datasets {
+		for _, agg := range Aggregations {
+			tr, err := ShippedTrend(ds, agg)
+			if err != nil {
+				t.Errorf("%s %s: %v", ds, agg, err)
+				continue
+			}
+			c, err := Shipped(ds, agg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			epochs := metaFloat(c.Header.Meta, "epochs")
+			if tr.To < epochs || tr.To > 1.05*epochs || math.Abs(tr.From-tr.To/2) > 5 || tr.N < 10 || !(tr.RMSE < 0.1) {
+				t.Errorf("%s %s (%.1f epochs): %v; want the last doubling of its history, within 0.1 dB of the line", ds, agg, epochs, tr)
+			}
+		}
+	}
+	if _, err := ShippedTrend("cifar", "max"); err == nil {
+		t.Error("a trend for weights that are not shipped")
+	}
+}
