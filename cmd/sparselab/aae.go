@@ -192,7 +192,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			figNorm = aae.NormRaw
 		}
 		var figAct *aae.Activation
-		for _, norm := range []aae.AtomNorm{aae.NormClipped, aae.NormRaw, aae.NormContribution} {
+		for _, norm := range []aae.AtomNorm{aae.NormClipped, aae.NormRaw, aae.NormContribution, aae.NormGreedy} {
 			act, err := a.ActivatedAtoms(test, aae.ActivationOptions{Norm: norm})
 			if err != nil {
 				return err
@@ -204,8 +204,11 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 				"usage": act.Usage, "never_activated": act.Unused(0), "activated_in_at_most_1pct": act.Unused(0.01)}
 			if !*asJSON {
 				what := norm.String() + " atoms"
-				if norm == aae.NormContribution {
+				switch norm {
+				case aae.NormContribution:
 					what = "atoms measured by what they add to the reconstruction, ‖x̂ − x̂₋ₖ‖, beyond the paper"
+				case aae.NormGreedy:
+					what = "atoms greedy selection needs to come within the threshold of x̂, beyond the paper"
 				}
 				fmt.Fprintf(stdout, "%s activated atoms per image (%s, threshold %.2f): %.2f ± %.2f over %d test images\n",
 					strings.ToUpper(params.MustGet[string](store, aae.ParamAggregation)), what, aae.DefaultThreshold, act.MeanCount, act.StdCount, test.N)

@@ -267,6 +267,7 @@ func TestAtomsUsage(t *testing.T) {
 		Clipped   stats     `json:"clipped"`
 		Raw       stats     `json:"raw"`
 		Contrib   stats     `json:"contribution"`
+		Greedy    stats     `json:"greedy"`
 		WinShare  []float64 `json:"win_share"`
 		NeverMax  *int      `json:"never_max"`
 	}
@@ -276,7 +277,7 @@ func TestAtomsUsage(t *testing.T) {
 	if res.TestCount != 8 {
 		t.Errorf("test_count %d, want 8", res.TestCount)
 	}
-	for name, st := range map[string]stats{"clipped": res.Clipped, "raw": res.Raw, "contribution": res.Contrib} {
+	for name, st := range map[string]stats{"clipped": res.Clipped, "raw": res.Raw, "contribution": res.Contrib, "greedy": res.Greedy} {
 		if len(st.Usage) != 20 || len(st.Histogram) != 21 || st.Never == nil || st.Rare == nil {
 			t.Fatalf("%s: %d usage values, %d histogram bins, never %v, rare %v", name, len(st.Usage), len(st.Histogram), st.Never, st.Rare)
 		}
@@ -318,6 +319,11 @@ func TestAtomsUsage(t *testing.T) {
 		if w == 0 && len(res.Contrib.Usage) == 20 && res.Contrib.Usage[k] != 0 {
 			t.Errorf("atom %d sets no pixel but counts as contributing in a share %v of the images", k, res.Contrib.Usage[k])
 		}
+	}
+	// Under the max, greedy selection must take every atom that contributes at least the
+	// threshold: no set without it comes closer to x̂.
+	if res.Greedy.Mean < res.Contrib.Mean {
+		t.Errorf("greedy selection counts %v atoms per image, fewer than the %v contributing ones", res.Greedy.Mean, res.Contrib.Mean)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "atoms-mnist-max.png")); err != nil {
 		t.Errorf("figure: %v", err)

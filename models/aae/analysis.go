@@ -41,9 +41,16 @@ const (
 	// near-identical MAX-AAE atoms each stand in for the other and both count as contributing
 	// little: it counts the atoms no other atom can replace, not all the atoms an image uses.
 	NormContribution
+	// NormGreedy measures an atom by the distance ‖x̂ − x̂_S‖₂ still left when greedy selection
+	// adds it, S being the atoms chosen before it (see [Encoding.GreedyResiduals]). Not in the
+	// paper. At threshold s an image's count is the number of atoms greedy selection needs to
+	// bring the aggregation of the atoms chosen within s‖x‖₂ of x̂: near-identical atoms count
+	// once, unlike with NormContribution, and the count is an upper bound of the fewest atoms
+	// that do (greedy selection need not find the smallest set).
+	NormGreedy
 )
 
-// String returns "clipped", "raw" or "contribution".
+// String returns "clipped", "raw", "contribution" or "greedy".
 func (m AtomNorm) String() string {
 	switch m {
 	case NormClipped:
@@ -52,6 +59,8 @@ func (m AtomNorm) String() string {
 		return "raw"
 	case NormContribution:
 		return "contribution"
+	case NormGreedy:
+		return "greedy"
 	default:
 		return fmt.Sprintf("AtomNorm(%d)", int(m))
 	}
@@ -71,7 +80,9 @@ func (m AtomNorm) String() string {
 // MNIST models, clipped: MAX 12.6 vs SUM 17.0 activated atoms per image; raw: 17.2 vs 17.3), so
 // every [Activation] records its [AtomNorm]. Beyond the paper, [NormContribution] measures what
 // each atom adds to the reconstruction instead of its norm ([Encoding.Contributions]): under the
-// max, an atom that others cover is set but unused. The authors' code divides some atoms by the
+// max, an atom that others cover is set but unused. It is blind to near-duplicate atoms, which
+// cover each other; [NormGreedy] counts the atoms greedy selection needs to come within s‖x‖₂ of
+// x̂ ([Encoding.GreedyResiduals]), which counts such atoms once. The authors' code divides some atoms by the
 // wrong image's norm; here each atom is divided by the norm of its own input image.
 //
 // Latent traversal (eq. 6). For block p and coordinate q, θ^min_{p,q} and θ^max_{p,q} are the
@@ -366,6 +377,95 @@ func (e *Encoding) Contributions(aggregation string) ([]float64, error) {
 	return out, nil
 }
 
+// GreedyResiduals returns, for each image i and atom k ([N, K] row-major), the distance
+// ‖x̂ − x̂_S‖₂ still left when greedy selection adds atom k. Greedy selection starts from no atom
+// (x̂_∅ = 0) and at each step adds the atom that brings x̂_S, the aggregation (sum or pixelwise
+// max) of the atoms chosen, closest to the reconstruction x̂ (the first such atom on ties), until
+// all K are in and x̂_S = x̂. The values are then made non-increasing along that order (each is
+// the smallest distance reached up to its step), so at a threshold t the atoms whose value
+// reaches t are the atoms greedy selection adds before x̂_S first comes within t of x̂ (for the
+// max the distance never grows, for the sum it can). An atom equal to one chosen
+// before brings x̂_S no closer, so it comes late and does not count: where
+// [Encoding.Contributions] counts none of two identical atoms, this counts one. Greedy selection
+// need not find the smallest set within t, so its count is an upper bound of the fewest atoms
+// that do. aggregation is "sum" or "max"; another one gives an error. It panics if the encoding
+// has no atoms.
+func (e *Encoding) GreedyResiduals(aggregation string) ([]float64, error) {
+	if e.Atoms == nil {
+		panic("aae: Encoding.GreedyResiduals: this encoding has no atoms (plain autoencoder)")
+	}
+	var join func(cur, atom float64, first bool) float64
+	switch aggregation {
+	case "sum":
+		join = func(cur, atom float64, _ bool) float64 { return cur + atom }
+	case "max":
+		join = func(cur, atom float64, first bool) float64 {
+			if first {
+				return atom
+			}
+			return math.Max(cur, atom)
+		}
+	default:
+		return nil, fmt.Errorf("aae: greedy atom selection is defined here for the sum and max aggregations, not %q", aggregation)
+	}
+	K := e.Blocks
+	out := make([]float64, e.N*K)
+	cur := make([]float64, pixels)
+	used := make([]bool, K)
+	order := make([]int, K)
+	left := make([]float64, K) // distance before each step
+	for i := range e.N {
+		xh := e.Reconstruction(i)
+		clear(cur)
+		clear(used)
+		for step := range K {
+			var d2 float64
+			for p, v := range xh {
+				d := float64(v) - cur[p]
+				d2 += d * d
+			}
+			left[step] = math.Sqrt(d2)
+			best, bestD2 := -1, math.Inf(1)
+			for k := range K {
+				if used[k] {
+					continue
+				}
+				a := e.Atom(i, k)
+				var d2 float64
+				for p, v := range xh {
+					d := float64(v) - join(cur[p], float64(a[p]), step == 0)
+					d2 += d * d
+				}
+				if d2 < bestD2 {
+					best, bestD2 = k, d2
+				}
+			}
+			used[best], order[step] = true, best
+			for p, v := range e.Atom(i, best) {
+				cur[p] = join(cur[p], float64(v), step == 0)
+			}
+		}
+		// Non-increasing along the order: each value the smallest distance up to its step.
+		for step, runMin := 0, math.Inf(1); step < K; step++ {
+			runMin = math.Min(runMin, left[step])
+			out[i*K+order[step]] = runMin
+		}
+	}
+	return out, nil
+}
+
+// measures returns the per-atom values [N, K] of the norms computed on the host from an
+// encoding (NormContribution, NormGreedy), and nil for the others.
+func (e *Encoding) measures(aggregation string, norm AtomNorm) ([]float64, error) {
+	switch norm {
+	case NormContribution:
+		return e.Contributions(aggregation)
+	case NormGreedy:
+		return e.GreedyResiduals(aggregation)
+	}
+	return nil, nil
+}
+
 // Idle is the number of atoms whose share (of [Encoding.WinShare] or [Activation.Usage]) is 0.
 func Idle(shares []float64) int { return atMost(shares, 0) }
 
@@ -454,8 +554,8 @@ func (o ActivationOptions) withDefaults() (ActivationOptions, error) {
 	if !(o.Threshold > 0) || math.IsInf(o.Threshold, 1) {
 		return o, fmt.Errorf("aae: activation threshold %v must be a positive finite number", o.Threshold)
 	}
-	if o.Norm != NormClipped && o.Norm != NormRaw && o.Norm != NormContribution {
-		return o, fmt.Errorf("aae: unknown atom norm %v: use NormClipped, NormRaw or NormContribution", o.Norm)
+	if o.Norm != NormClipped && o.Norm != NormRaw && o.Norm != NormContribution && o.Norm != NormGreedy {
+		return o, fmt.Errorf("aae: unknown atom norm %v: use NormClipped, NormRaw, NormContribution or NormGreedy", o.Norm)
 	}
 	return o, nil
 }
@@ -466,8 +566,9 @@ type Activation struct {
 	Norm      AtomNorm // how the atoms were measured
 	Threshold float64  // s
 	N, Blocks int
-	// AtomNorms is ‖a_k‖₂ of each image's atoms (clipped to [0, 1] first for NormClipped), or
-	// ‖x̂ − x̂₋ₖ‖₂ for NormContribution.
+	// AtomNorms is ‖a_k‖₂ of each image's atoms (clipped to [0, 1] first for NormClipped),
+	// ‖x̂ − x̂₋ₖ‖₂ for NormContribution, or the distance left when greedy selection adds the atom
+	// for NormGreedy.
 	AtomNorms []float64
 	// ImageNorms is ‖x‖₂ of each input image.
 	ImageNorms []float64
@@ -540,12 +641,12 @@ func (a *Analyzer) ActivatedAtoms(images *datasets.Images, opts ActivationOption
 		return nil, err
 	}
 	K := a.cfg.Blocks
-	if opts.Norm == NormContribution {
+	if opts.Norm == NormContribution || opts.Norm == NormGreedy {
 		enc, err := a.Atoms(images)
 		if err != nil {
 			return nil, err
 		}
-		norms, err := enc.Contributions(a.cfg.Aggregation)
+		norms, err := enc.measures(a.cfg.Aggregation, opts.Norm)
 		if err != nil {
 			return nil, err
 		}
@@ -666,11 +767,9 @@ func (a *Analyzer) Decompose(images *datasets.Images, indices []int, opts Activa
 		return nil, err
 	}
 	K := a.cfg.Blocks
-	var contrib []float64
-	if opts.Norm == NormContribution {
-		if contrib, err = enc.Contributions(a.cfg.Aggregation); err != nil {
-			return nil, err
-		}
+	contrib, err := enc.measures(a.cfg.Aggregation, opts.Norm)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Decomposition, len(indices))
 	for i, idx := range indices {

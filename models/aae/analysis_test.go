@@ -3,6 +3,7 @@ package aae
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -758,6 +759,168 @@ func TestContributions(t *testing.T) {
 		}
 	}()
 	(&Encoding{N: 1, Blocks: 3}).Contributions("max")
+}
+
+// TestGreedyResiduals checks greedy atom selection on hand-made encodings.
+func TestGreedyResiduals(t *testing.T) {
+	// encoding returns a one-image encoding of K atoms, x̂ their aggregation, and a fill function.
+	encoding := func(K int) (*Encoding, func(k int, v float32, from, to int)) {
+		e := &Encoding{N: 1, Blocks: K, BlockSize: 1, Atoms: make([]float32, K*pixels), Recon: make([]float32, pixels)}
+		return e, func(k int, v float32, from, to int) {
+			for p := from; p < to; p++ {
+				e.Atom(0, k)[p] = v
+			}
+		}
+	}
+	// Max: atoms 0 and 1 set pixels 0–99 and 100–199 to 1, atom 2 is a copy of atom 0, atom 3 sets
+	// pixels 200–209 to 0.2; all are -1 elsewhere. From 0 (‖x̂‖² = 200 + 0.4 + 574), greedy
+	// selection takes atom 0 (the first of three at 400 + 14.4), then atom 1 (14.4 left), then atom
+	// 3 (nothing left); the copy comes last.
+	e, fill := encoding(4)
+	for k := range 4 {
+		fill(k, -1, 0, pixels)
+	}
+	fill(0, 1, 0, 100)
+	fill(1, 1, 100, 200)
+	fill(2, 1, 0, 100)
+	fill(3, 0.2, 200, 210)
+	for p := range pixels {
+		e.Recon[p] = max(e.Atom(0, 0)[p], e.Atom(0, 1)[p], e.Atom(0, 2)[p], e.Atom(0, 3)[p])
+	}
+	want := []float64{math.Sqrt(774.4), math.Sqrt(414.4), 0, math.Sqrt(14.4)}
+	got, err := e.GreedyResiduals("max")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range want {
+		if math.Abs(got[k]-want[k]) > 1e-4 {
+			t.Errorf("max: atom %d: %g, want %g", k, got[k], want[k])
+		}
+	}
+	// Leave-one-out counts neither of the two copies; greedy selection counts one.
+	if c, _ := e.Contributions("max"); c[0] != 0 || c[2] != 0 {
+		t.Errorf("contributions of the copies %g and %g, want 0", c[0], c[2])
+	}
+	// Sum: atoms a, −a and b with x̂ = b. Greedy selection takes b (nothing left), then a (10 away:
+	// the distance grows), then −a; each value is the smallest distance reached so far, so one
+	// atom is needed at any threshold.
+	e, fill = encoding(3)
+	fill(0, 1, 0, 100)
+	fill(1, -1, 0, 100)
+	fill(2, 0.5, 100, 300)
+	copy(e.Recon, e.Atom(0, 2))
+	got, err = e.GreedyResiduals("sum")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []float64{0, 0, math.Sqrt(50)}; math.Abs(got[0]-want[0]) > 1e-9 || math.Abs(got[1]-want[1]) > 1e-9 || math.Abs(got[2]-want[2]) > 1e-9 {
+		t.Errorf("sum: %v, want %v", got, want)
+	}
+	if _, err := e.GreedyResiduals("median"); err == nil || !strings.Contains(err.Error(), "median") {
+		t.Errorf("unknown aggregation: got %v, want an error naming it", err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("GreedyResiduals of an encoding without atoms did not panic")
+		}
+	}()
+	(&Encoding{N: 1, Blocks: 3}).GreedyResiduals("max")
+}
+
+// TestGreedyMatchModel checks NormGreedy on a model's atoms: at each threshold, the atoms counted
+// aggregate to within the threshold of the model's reconstruction (unless all are counted), and
+// no smaller set of atoms does better than greedy selection's count allows (an exhaustive search
+// over the 2^K subsets gives a count no larger).
+func TestGreedyMatchModel(t *testing.T) {
+	images := testImages(5)
+	for _, agg := range []string{"max", "sum"} {
+		a, enc := analyzedAtoms(t, agg, images)
+		act, err := a.ActivatedAtoms(images, ActivationOptions{Norm: NormGreedy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contrib, err := enc.Contributions(agg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		K := testBlocks
+		// dist is ‖x̂ − x̂_S‖₂ of image i for the atoms in the bit set S (x̂_∅ = 0).
+		dist := func(i, set int) float64 {
+			var d2 float64
+			for p, v := range enc.Reconstruction(i) {
+				agg1, first := 0.0, true
+				for k := range K {
+					if set&(1<<k) == 0 {
+						continue
+					}
+					x := float64(enc.Atom(i, k)[p])
+					if agg == "max" && !first {
+						agg1 = math.Max(agg1, x)
+					} else if agg == "max" {
+						agg1 = x
+					} else {
+						agg1 += x
+					}
+					first = false
+				}
+				d := float64(v) - agg1
+				d2 += d * d
+			}
+			return math.Sqrt(d2)
+		}
+		checked := 0
+		for i := range images.N {
+			norms := act.AtomNorms[i*K : (i+1)*K]
+			if got, want := slices.Max(norms), dist(i, 0); math.Abs(got-want) > 1e-9*want {
+				t.Errorf("%s: image %d: largest value %g, want ‖x̂‖ = %g (no atom yet)", agg, i, got, want)
+			}
+			for _, thr := range norms { // each value as a threshold, just above and just below
+				for _, tv := range []float64{thr * (1 + 1e-9), thr * (1 - 1e-9)} {
+					set, count := 0, 0
+					for k, v := range norms {
+						if v >= tv {
+							set, count = set|1<<k, count+1
+						}
+					}
+					if count < K && !(dist(i, set) < tv*(1+1e-6)) {
+						t.Errorf("%s: image %d: the %d atoms counted at %g are %g from x̂", agg, i, count, tv, dist(i, set))
+					}
+					best := K
+					for s := range 1 << K {
+						if n := bits.OnesCount(uint(s)); n < best && dist(i, s) < tv {
+							best = n
+						}
+					}
+					if best > count {
+						t.Errorf("%s: image %d at %g: greedy count %d, fewer than the exhaustive minimum %d", agg, i, tv, count, best)
+					}
+					// Under the max, a set without an atom that contributes at least tv stays at
+					// least tv away (x̂_S ≤ x̂₋ₖ ≤ x̂), so every such atom is counted.
+					for k, c := range contrib[i*K : (i+1)*K] {
+						if agg == "max" && c >= tv && set&(1<<k) == 0 && dist(i, 0) >= tv {
+							t.Errorf("max: image %d at %g: atom %d contributes %g but is not counted", i, tv, k, c)
+						}
+					}
+					checked++
+				}
+			}
+		}
+		if checked == 0 {
+			t.Fatalf("%s: nothing checked", agg)
+		}
+		decs, err := a.Decompose(images, []int{1, 4}, ActivationOptions{Norm: NormGreedy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range decs {
+			for j, k := range d.Blocks {
+				// A batch of two images, not five: float sums may differ in the last digits.
+				if got, want := d.Ratios[j], act.Ratios[d.Index*K+k]; math.Abs(got-want) > 1e-5*want+1e-7 {
+					t.Errorf("%s: Decompose image %d atom %d: ratio %g, ActivatedAtoms %g", agg, d.Index, k, got, want)
+				}
+			}
+		}
+	}
 }
 
 // TestContributionsMatchModel checks NormContribution against the model's own reconstruction:
