@@ -82,8 +82,8 @@ func (m AtomNorm) String() string {
 // each atom adds to the reconstruction instead of its norm ([Encoding.Contributions]): under the
 // max, an atom that others cover is set but unused. It is blind to near-duplicate atoms, which
 // cover each other; [NormGreedy] counts the atoms greedy selection needs to come within s‖x‖₂ of
-// x̂ ([Encoding.GreedyResiduals]), which counts such atoms once. The authors' code divides some atoms by the
-// wrong image's norm; here each atom is divided by the norm of its own input image.
+// x̂ ([Encoding.GreedyResiduals]), which counts such atoms once. The authors' code divides some
+// atoms by the wrong image's norm; here each atom is divided by the norm of its own input image.
 //
 // Latent traversal (eq. 6). For block p and coordinate q, θ^min_{p,q} and θ^max_{p,q} are the
 // extremes of θ_{p,q} over the codes of a set of images; the traversal decodes
