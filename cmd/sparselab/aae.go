@@ -527,9 +527,9 @@ func runHistory(path string) (*training.Result, error) {
 }
 
 // printProgress summarises a training history's validation PSNR for `aae info` and at the end of
-// `aae train`: the best, and the
-// line through its last doubling of epochs (what training twice as long would give at the rate of
-// the last half, if the learning rate stays).
+// `aae train`: the best, and the line and the levelling-off curve through its last doubling of
+// epochs (what training twice as long would give, if the learning rate stays: the line's forecast
+// tends high, the curve's low).
 func printProgress(w io.Writer, h *training.Result, stepsPerEpoch float64) {
 	best, bestStep, last := math.Inf(-1), 0, 0
 	for _, e := range h.Evals {
@@ -553,6 +553,10 @@ func printProgress(w io.Writer, h *training.Result, stepsPerEpoch float64) {
 	}
 	fmt.Fprintf(w, "trend: %s; at that rate %.2f dB after %.0f epochs (optimistic: the gain per doubling shrinks as a curve levels off, and a change of learning rate breaks the line)\n",
 		tr, tr.At(2*tr.To), 2*tr.To)
+	if pt, err := h.PowerTrend("psnr", stepsPerEpoch, tr.From, tr.To); err == nil {
+		fmt.Fprintf(w, "levelling-off curve (power law) over the same validations: %s; %.2f dB after %.0f epochs (it tends low where the line tends high)\n",
+			pt, pt.At(2*pt.To), 2*pt.To)
+	}
 }
 
 // formatUsage prints per-atom shares as percentages, blocks 0, 1, … in order.

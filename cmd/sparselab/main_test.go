@@ -436,6 +436,8 @@ func TestInfoProgress(t *testing.T) {
 	for _, want := range []string{
 		"validation PSNR: best 21.00 dB at step 3000 (epoch 8.0)",
 		"trend: +2.00 dB per doubling of epochs over epochs 4–8 (5 validations, RMSE 0.000); at that rate 23.00 dB after 16 epochs",
+		// A log line is the curve with exponent 0: it forecasts the same.
+		"levelling-off curve (power law) over the same validations: does not level off visibly (exponent 0.000; +2.00 dB from epoch 8 to 16), over epochs 4–8 (5 validations, RMSE 0.000); 23.00 dB after 16 epochs",
 	} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("exit %d, output %q %q; want %q", code, out, errOut, want)

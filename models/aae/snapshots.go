@@ -57,6 +57,16 @@ func (s *Snapshot) Trend(from, to float64) (training.LogTrend, error) {
 	return t, nil
 }
 
+// PowerTrend fits the levelling-off curve of [training.PowerTrend] to the run's validation PSNR
+// over the window [Snapshot.Trend] uses: the pessimistic counterpart of its line.
+func (s *Snapshot) PowerTrend(from, to float64) (training.PowerTrend, error) {
+	t, err := s.History.PowerTrend("psnr", StepsPerEpoch(s.Meta), from, to)
+	if err != nil {
+		return t, fmt.Errorf("run snapshot %s: %w", s.Name, err)
+	}
+	return t, nil
+}
+
 // StepsPerEpoch is the number of training steps in one pass over the training images, from the
 // training-set size and batch size a checkpoint's metadata records (24,000 / 64 = 375 for the
 // paper's 30k subset); NaN if it records either not.

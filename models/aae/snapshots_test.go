@@ -42,6 +42,12 @@ func TestSnapshotsInRepository(t *testing.T) {
 		if tr, err := s.Trend(0, 0); err != nil || tr.To != last || tr.From < last/2 || tr.N < 3 || !(tr.RMSE < 1) {
 			t.Errorf("%s: trend over its last doubling %+v, %v; want at least 3 validations from epoch %g to %g", s.Name, tr, err, last/2, last)
 		}
+		// The curve fits the same window at least as well as the line, and forecasts no more.
+		if pt, err := s.PowerTrend(0, 0); err != nil || pt.To != last || pt.N < 4 {
+			t.Errorf("%s: levelling-off curve over its last doubling %+v, %v", s.Name, pt, err)
+		} else if tr, err := s.Trend(0, 0); err == nil && (pt.RMSE > tr.RMSE+1e-9 || pt.At(2*last) > tr.At(2*last)+0.05) {
+			t.Errorf("%s: curve (RMSE %.4f, %.2f dB at 2×) against the line (RMSE %.4f, %.2f dB)", s.Name, pt.RMSE, pt.At(2*last), tr.RMSE, tr.At(2*last))
+		}
 		store := paperStore(t, map[string]string{ParamDataset: s.Dataset, ParamAggregation: s.Aggregation})
 		if _, err := LoadWeights(store, s.Checkpoint); err != nil {
 			t.Errorf("%s: %v", s.Name, err)
@@ -115,6 +121,14 @@ func TestSnapshots(t *testing.T) {
 		tr, err := snaps[0].Trend(0, 0)
 		if err != nil || tr.From != 4 || tr.To != 8 || tr.N != 5 || math.Abs(tr.PerDoubling-2) > 1e-9 || math.Abs(tr.At(16)-23) > 1e-9 {
 			t.Errorf("trend %+v, %v; want epochs 4–8 (5 validations), +2 dB per doubling, 23 dB at 16 epochs", tr, err)
+		}
+		// A log line is the levelling-off curve with exponent 0.
+		pt, err := snaps[0].PowerTrend(0, 0)
+		if err != nil || pt.N != 5 || pt.LevelsOff() || math.Abs(pt.At(16)-23) > 1e-6 {
+			t.Errorf("levelling-off curve %+v, %v; want the line (23 dB at 16 epochs)", pt, err)
+		}
+		if _, err := snaps[0].PowerTrend(7, 0); err == nil || !strings.Contains(err.Error(), "run snapshot run") {
+			t.Errorf("two validations: %v, want an error naming the run", err)
 		}
 	})
 	t.Run("no batch size", func(t *testing.T) {

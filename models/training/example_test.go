@@ -88,3 +88,24 @@ func ExampleFitLogTrend() {
 	// +1.50 dB per doubling of epochs over epochs 4–32 (4 validations, RMSE 0.000)
 	// at 64 epochs: 27.00 dB; 30 dB after 256 epochs
 }
+
+// ExampleFitPowerTrend fits a validation curve whose gain per doubling of epochs halves each time
+// (30 − 16/e dB: 22, 26, 28, 29 at 2, 4, 8, 16 epochs), which a log line would overestimate, and
+// forecasts it.
+func ExampleFitPowerTrend() {
+	epochs := []float64{2, 4, 8, 16}
+	psnr := []float64{22, 26, 28, 29}
+	tr, err := training.FitPowerTrend(epochs, psnr, 0, 16)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(tr)
+	fmt.Printf("exponent %.2f; at 64 epochs: %.2f dB; 29.9 dB after %.0f epochs\n", tr.Exponent, tr.At(64), tr.EpochsTo(29.9))
+	line, _ := training.FitLogTrend(epochs, psnr, 0, 16)
+	fmt.Printf("the log line says %.2f dB at 64 epochs\n", line.At(64))
+	// Output:
+	// levels off towards 30.00 dB, each doubling of epochs gaining 0.50× the one before (+0.50 dB from epoch 16 to 32), over epochs 2–16 (4 validations, RMSE 0.000)
+	// exponent 1.00; at 64 epochs: 29.75 dB; 29.9 dB after 160 epochs
+	// the log line says 34.30 dB at 64 epochs
+}

@@ -180,3 +180,140 @@ func TestTrendStopsAtRateChange(t *testing.T) {
 		}
 	}
 }
+
+// powerCurve returns values limit − scale·e^(−alpha), plus ±noise alternately, at the given epochs.
+func powerCurve(epochs []float64, limit, scale, alpha, noise float64) []float64 {
+	v := make([]float64, len(epochs))
+	for i, e := range epochs {
+		v[i] = limit - scale*math.Pow(e, -alpha) + noise*float64(1-2*(i%2))
+	}
+	return v
+}
+
+func TestFitPowerTrend(t *testing.T) {
+	var epochs []float64
+	for e := 4.0; e <= 160; e += 4 {
+		epochs = append(epochs, e)
+	}
+	for _, tc := range []struct {
+		name                string
+		values              []float64
+		wantAlpha, alphaTol float64
+		wantLimit           float64 // NaN: the log line, no limit
+		wantRMSE, rmseTol   float64
+	}{
+		// 30 − 10·e^(−0.3) = 30 − 10/0.3·0.3·e^(−0.3): Intercept 20 at e = 1, Slope 3, Limit 30.
+		{"exact power law", powerCurve(epochs, 30, 10, 0.3, 0), 0.3, 1e-6, 30, 0, 1e-9},
+		{"steep power law", powerCurve(epochs, 25, 40, 1.5, 0), 1.5, 1e-6, 25, 0, 1e-9},
+		// The log line is the curve with exponent 0: the fit keeps it and finds no limit.
+		{"log line", logLine(epochs, 12, 1.5, 0), 0, 1e-6, math.NaN(), 0, 1e-9},
+		// ±0.02 dB of noise on the first: the exponent within 0.03, the residual about the noise.
+		{"noisy power law", powerCurve(epochs, 30, 10, 0.3, 0.02), 0.3, 0.03, 30, 0.02, 0.002},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := FitPowerTrend(epochs, tc.values, 0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(tr.Exponent-tc.wantAlpha) > tc.alphaTol || math.Abs(tr.RMSE-tc.wantRMSE) > tc.rmseTol {
+				t.Errorf("exponent %g (RMSE %g), want %g ± %g (RMSE %g ± %g)", tr.Exponent, tr.RMSE, tc.wantAlpha, tc.alphaTol, tc.wantRMSE, tc.rmseTol)
+			}
+			if math.IsNaN(tc.wantLimit) {
+				if tr.LevelsOff() {
+					t.Errorf("a log line levels off: %v", tr)
+				}
+			} else if !tr.LevelsOff() || math.Abs(tr.Limit()-tc.wantLimit) > 100*tc.alphaTol {
+				t.Errorf("limit %g (levels off: %v), want %g", tr.Limit(), tr.LevelsOff(), tc.wantLimit)
+			}
+			for i, e := range epochs {
+				if d := math.Abs(tr.At(e) - tc.values[i]); d > tc.wantRMSE+tc.rmseTol+1e-6 && tc.wantRMSE == 0 {
+					t.Errorf("At(%g) = %g, want %g", e, tr.At(e), tc.values[i])
+				}
+			}
+			if tr.N != len(epochs) || tr.From != 4 || tr.To != 160 {
+				t.Errorf("fitted %d points over %g–%g, want %d over 4–160", tr.N, tr.From, tr.To, len(epochs))
+			}
+			// The curve never fits worse than the log line it contains.
+			if lt, err := FitLogTrend(epochs, tc.values, 0, 1000); err != nil || tr.RMSE > lt.RMSE+1e-12 {
+				t.Errorf("RMSE %g above the log line's %g (%v)", tr.RMSE, lt.RMSE, err)
+			}
+		})
+	}
+}
+
+func TestPowerTrendForecast(t *testing.T) {
+	// 30 − 10·e^(−1): Intercept 20, Slope 10, Limit 30; 25 at e = 2, 27.5 at e = 4.
+	tr := PowerTrend{From: 1, To: 2, N: 4, Exponent: 1, Intercept: 20, Slope: 10}
+	for _, tc := range []struct{ epochs, want float64 }{{1, 20}, {2, 25}, {4, 27.5}, {math.Inf(1), 30}} {
+		if got := tr.At(tc.epochs); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("At(%g) = %g, want %g", tc.epochs, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		tr    PowerTrend
+		value float64
+		want  float64
+	}{
+		{tr, 27.5, 4},
+		{tr, 30, math.Inf(1)},
+		{tr, 31, math.Inf(1)},
+		{PowerTrend{Intercept: 10, Slope: 1}, 10 + math.Log(8), 8}, // exponent 0: the log line
+		{PowerTrend{Exponent: 0.5, Intercept: 10, Slope: -1}, 11, math.Inf(1)},
+		{PowerTrend{Exponent: 0.5, Intercept: 10, Slope: -1}, 9, 0},
+	} {
+		if got := tc.tr.EpochsTo(tc.value); math.Abs(got-tc.want) > 1e-9 && got != tc.want {
+			t.Errorf("%+v.EpochsTo(%g) = %g, want %g", tc.tr, tc.value, got, tc.want)
+		}
+	}
+	if l := (PowerTrend{Intercept: 10, Slope: 1}).Limit(); !math.IsInf(l, 1) {
+		t.Errorf("the log line's limit %g, want +Inf", l)
+	}
+	if want := "levels off towards 30.00 dB, each doubling of epochs gaining 0.50× the one before (+2.50 dB from epoch 2 to 4), over epochs 1–2 (4 validations, RMSE 0.000)"; tr.String() != want {
+		t.Errorf("String() = %q, want %q", tr.String(), want)
+	}
+	flat := PowerTrend{From: 80, To: 160, N: 81, Exponent: 0.005, Intercept: 10, Slope: 1}
+	if s := flat.String(); !strings.HasPrefix(s, "does not level off visibly (exponent 0.005; +0.67 dB from epoch 160 to 320)") {
+		t.Errorf("String() = %q", s)
+	}
+}
+
+func TestFitPowerTrendErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		epochs, values []float64
+		want           string
+	}{
+		{"lengths", []float64{1, 2, 3}, []float64{1, 2}, "power trend: 3 epochs for 2 values"},
+		{"three points", []float64{1, 2, 3}, []float64{1, 2, 3}, "3 validations between epochs 0 and 10, need four or more at three epochs"},
+		{"two epochs", []float64{1, 1, 2, 2}, []float64{1, 2, 3, 4}, "need four or more at three epochs"},
+		{"NaN value", []float64{1, 2, 3, 4}, []float64{1, math.NaN(), 3, 4}, "point 1 (epoch 2, value NaN) is not finite"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := FitPowerTrend(tc.epochs, tc.values, 0, 10)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestResultPowerTrend checks that Result.PowerTrend fits the window Result.Trend fits.
+func TestResultPowerTrend(t *testing.T) {
+	r := &Result{StartStep: 1000}
+	for e := 2; e <= 40; e += 2 {
+		r.Evals = append(r.Evals, EvalPoint{Step: 1000 + 10*e, Metrics: map[string]float64{"psnr": 30 - 10/math.Sqrt(float64(e))}})
+	}
+	tr, err := r.PowerTrend("psnr", 10, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.From != 20 || tr.To != 40 || tr.N != 11 || math.Abs(tr.Exponent-0.5) > 1e-6 || math.Abs(tr.Limit()-30) > 1e-4 {
+		t.Errorf("default window (last doubling): %+v (limit %g), want epochs 20–40, 11 points, exponent 0.5, limit 30", tr, tr.Limit())
+	}
+	if _, err := r.PowerTrend("ssim", 10, 0, 0); !errors.Is(err, ErrNoMetric) || !strings.Contains(err.Error(), `power trend of "ssim"`) {
+		t.Errorf("unknown metric: %v, want ErrNoMetric naming it", err)
+	}
+	if _, err := r.PowerTrend("psnr", 10, 36, 0); err == nil || !strings.Contains(err.Error(), `"psnr": power trend: 3 validations`) {
+		t.Errorf("narrow window: %v", err)
+	}
+}
