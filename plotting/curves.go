@@ -24,9 +24,18 @@ type Series struct {
 	Color color.Color
 	// Dashed draws a dashed line, e.g. for a reference or a paper's value.
 	Dashed bool
+	// Dotted draws a dotted line, e.g. for a second forecast beside a dashed one; it wins over
+	// Dashed.
+	Dotted bool
 	// Points draws a marker at every point.
 	Points bool
 }
+
+// The dash patterns of Series.Dashed and Series.Dotted: lengths drawn, skipped, drawn, ….
+var (
+	dashed = []vg.Length{5, 3}
+	dotted = []vg.Length{1.5, 2.5}
+)
 
 // CurveOptions configures CurvesWith.
 type CurveOptions struct {
@@ -76,8 +85,11 @@ func CurvesWith(opts CurveOptions, series ...Series) (*Figure, error) {
 		}
 		col := seriesColor(s.Color, i)
 		ls := draw.LineStyle{Color: col, Width: 1.5}
-		if s.Dashed {
-			ls.Dashes = []vg.Length{5, 3}
+		switch {
+		case s.Dotted:
+			ls.Dashes = dotted
+		case s.Dashed:
+			ls.Dashes = dashed
 		}
 		glyph := draw.GlyphStyle{Color: col, Radius: 2.2, Shape: draw.CircleGlyph{}}
 		for _, seg := range segs {

@@ -778,3 +778,29 @@ func TestLegendWrapsLongNames(t *testing.T) {
 	}
 	checkPNG(t, "legend-wrap", wrapped)
 }
+
+// TestLineStyles checks that solid, dashed and dotted series are drawn with their dash patterns,
+// in the plot and in the legend.
+func TestLineStyles(t *testing.T) {
+	f, err := Curves("styles", "x", "y",
+		Series{Name: "solid", Y: []float64{1, 2, 3}},
+		Series{Name: "dashed", Y: []float64{2, 3, 4}, Dashed: true},
+		Series{Name: "dotted", Y: []float64{3, 4, 5}, Dotted: true, Dashed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := f.Bytes("svg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// gonum's SVG canvas writes a dash pattern in points as stroke-dasharray.
+	for _, tc := range []struct {
+		name string
+		want string
+		n    int
+	}{{"dashed", "stroke-dasharray:5,3", 2}, {"dotted", "stroke-dasharray:1.5,2.5", 2}} {
+		if got := bytes.Count(svg, []byte(tc.want)); got != tc.n {
+			t.Errorf("%s: %d paths with %q, want %d (the line and its legend thumbnail)", tc.name, got, tc.want, tc.n)
+		}
+	}
+}
