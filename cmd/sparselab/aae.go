@@ -124,7 +124,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "no training history beside it (%v)\n", err)
 			return nil
 		}
-		printProgress(stdout, h, aae.StepsPerEpoch(c.Header.Meta))
+		printProgress(stdout, h, c.Header.Meta)
 		return nil
 	}
 	b, choice, err := backend.New(*backendName)
@@ -164,7 +164,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			c, cerr := training.ReadCheckpoint(rep.Last)
 			if herr == nil && cerr == nil {
 				fmt.Fprint(stdout, "the run so far: ")
-				printProgress(stdout, h, aae.StepsPerEpoch(c.Header.Meta))
+				printProgress(stdout, h, c.Header.Meta)
 			}
 		}
 		return err
@@ -530,7 +530,8 @@ func runHistory(path string) (*training.Result, error) {
 // `aae train`: the best, and the line and the levelling-off curve through its last doubling of
 // epochs (what training twice as long would give, if the learning rate stays: the line's forecast
 // tends high, the curve's low).
-func printProgress(w io.Writer, h *training.Result, stepsPerEpoch float64) {
+func printProgress(w io.Writer, h *training.Result, meta map[string]any) {
+	stepsPerEpoch := aae.StepsPerEpoch(meta)
 	best, bestStep, last := math.Inf(-1), 0, 0
 	for _, e := range h.Evals {
 		if v, ok := e.Metrics["psnr"]; ok {
@@ -553,10 +554,34 @@ func printProgress(w io.Writer, h *training.Result, stepsPerEpoch float64) {
 	}
 	fmt.Fprintf(w, "trend: %s; at that rate %.2f dB after %.0f epochs (optimistic: the gain per doubling shrinks as a curve levels off, and a change of learning rate breaks the line)\n",
 		tr, tr.At(2*tr.To), 2*tr.To)
-	if pt, err := h.PowerTrend("psnr", stepsPerEpoch, tr.From, tr.To); err == nil {
-		fmt.Fprintf(w, "levelling-off curve (power law) over the same validations: %s; %.2f dB after %.0f epochs (it tends low where the line tends high)\n",
-			pt, pt.At(2*pt.To), 2*pt.To)
+	pt, err := h.PowerTrend("psnr", stepsPerEpoch, tr.From, tr.To)
+	if err != nil {
+		return
 	}
+	fmt.Fprintf(w, "levelling-off curve (power law) over the same validations: %s; %.2f dB after %.0f epochs (it tends low where the line tends high)\n",
+		pt, pt.At(2*pt.To), 2*pt.To)
+	ds, _ := meta[aae.ParamDataset].(string)
+	agg, _ := meta[aae.ParamAggregation].(string)
+	if p, ok := aae.PaperTable1[ds][agg]; ok {
+		line, curve := epochsTo(tr.EpochsTo(p.Mean), tr.To), epochsTo(pt.EpochsTo(p.Mean), pt.To)
+		if line == curve {
+			line, curve = line+" by the line and the curve alike", ""
+		} else {
+			line, curve = line+" by the line, ", curve+" by the curve"
+		}
+		fmt.Fprintf(w, "the paper's Table 1 value for this model, %.2f dB, read as a validation PSNR: %s%s\n", p.Mean, line, curve)
+	}
+}
+
+// epochsTo phrases a forecast's epochs to a value, from a run at epoch now.
+func epochsTo(e, now float64) string {
+	switch {
+	case math.IsInf(e, 1):
+		return "never"
+	case e <= now:
+		return "reached"
+	}
+	return fmt.Sprintf("after about %.0f epochs (%.1f doublings from %.0f)", e, math.Log2(e/now), now)
 }
 
 // formatUsage prints per-atom shares as percentages, blocks 0, 1, … in order.
