@@ -171,3 +171,41 @@ func TestSnapshots(t *testing.T) {
 		}
 	})
 }
+
+// TestScratchRunBackTests checks what notebook 01 and experiments/README.md say of the
+// 1e-4-from-scratch run's forecasts: fitted to epochs E/4–E/2, the log line and the power-law
+// curve bracket the validation at epoch E, or miss it by less than 0.2 dB, for every E from 20
+// epochs on (each doubling and the run's last validation).
+func TestScratchRunBackTests(t *testing.T) {
+	snaps, err := Snapshots("experiments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range snaps {
+		if s.Name != "mnist-max-lr1e-4-scratch-seed0" {
+			continue
+		}
+		last := s.Epochs(s.History.Evals[len(s.History.Evals)-1].Step)
+		ends := []float64{last}
+		for e := 20.0; e < last; e *= 2 {
+			ends = append(ends, e)
+		}
+		for _, e := range ends {
+			line, err := s.Trend(e/4, e/2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			curve, err := s.PowerTrend(e/4, e/2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, _, _ := s.History.ValueAt("psnr", s.History.StartStep+int(math.Round(e*StepsPerEpoch(s.Meta))))
+			lo, hi := math.Min(line.At(e), curve.At(e)), math.Max(line.At(e), curve.At(e))
+			if v < lo-0.2 || v > hi+0.2 {
+				t.Errorf("epoch %.0f: measured %.2f dB, forecast from epochs %.0f–%.0f %.2f (line) and %.2f (curve)", e, v, e/4, e/2, line.At(e), curve.At(e))
+			}
+		}
+		return
+	}
+	t.Skip("no snapshot mnist-max-lr1e-4-scratch-seed0")
+}
