@@ -59,11 +59,16 @@ def timeit(fn, sync, warmup, min_time, max_iters):
     return (time.perf_counter() - t0) / n, n
 
 
+def sizes_and_models(args):
+    """(c, aggregation) for every size (--channels) and model (--models), sizes outermost."""
+    return [(int(c), agg) for c in args.channels.split(",") for agg in args.models.split(",")]
+
+
 def bench_aae(args, device, sync):
     torch.manual_seed(0)
     out = []
-    for agg in args.models.split(","):
-        model = MaxAAE(c=8, aggregation=agg).to(device)
+    for c, agg in sizes_and_models(args):
+        model = MaxAAE(c=c, aggregation=agg).to(device)
         opt = torch.optim.Adam(model.parameters(), lr=1e-4)
         x = torch.rand(args.batch, 1, 28, 28, device=device)
 
@@ -74,7 +79,7 @@ def bench_aae(args, device, sync):
             opt.step()
 
         sec, n = timeit(step, sync, args.warmup, args.min_time, args.max_iters)
-        out.append({"workload": f"aae-train-step/{agg}", "batch": args.batch, "seconds": sec, "iters": n,
+        out.append({"workload": f"aae-train-step/{agg}", "channels": c, "batch": args.batch, "seconds": sec, "iters": n,
                     "images_per_s": args.batch / sec})
     return out
 
@@ -122,8 +127,8 @@ def bench_pgd(args, device, sync):
     n, g = args.pgd_images, 3
     truth = torch.rand(n, 1, 28, 28, device=device)
     y = M @ truth @ M.T
-    for agg in args.models.split(","):
-        model = MaxAAE(c=8, aggregation=agg).to(device).eval()
+    for c, agg in sizes_and_models(args):
+        model = MaxAAE(c=c, aggregation=agg).to(device).eval()
 
         def residual(x):
             return (M @ x @ M.T - y).flatten(1).norm(dim=1)
@@ -145,7 +150,7 @@ def bench_pgd(args, device, sync):
             return best
 
         sec, it = timeit(solve, sync, 1, args.min_time, args.max_iters)
-        out.append({"workload": f"pgd-superres-x2/{agg}", "batch": n, "seconds": sec, "iters": it,
+        out.append({"workload": f"pgd-superres-x2/{agg}", "channels": c, "batch": n, "seconds": sec, "iters": it,
                     "images_per_s": n / sec})
     return out
 
@@ -156,6 +161,7 @@ def main():
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--models", default="max,sum,ae")
+    p.add_argument("--channels", default="8", help="comma-separated c (8: MNIST sizes, 32: Fashion-MNIST sizes)")
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--min-time", type=float, default=3.0)
     p.add_argument("--max-iters", type=int, default=200)

@@ -45,6 +45,7 @@ type benchRow struct {
 	Workload    string  `json:"workload"`
 	Framework   string  `json:"framework"`
 	Backend     string  `json:"backend"`
+	Channels    int     `json:"channels,omitempty"` // c of paper 000's autoencoders: 8 (MNIST sizes), 32 (Fashion-MNIST)
 	Batch       int     `json:"batch"`
 	Seconds     float64 `json:"seconds_per_step"`
 	Steps       int     `json:"steps_timed"`
@@ -55,12 +56,12 @@ type benchRow struct {
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench", "bench [--out DIR] [--backends go,onnx] [--models max,sum,ae] [--min-time 10s] [--pgd-images 100]", stderr)
+	fs := newFlagSet("bench", "bench [--out DIR] [--backends go,onnx] [--models max,sum,ae] [--channels 8,32] [--min-time 10s] [--pgd-images 100]", stderr)
 	out := fs.String("out", "out/bench", "folder for report.md and results.json")
 	backends := fs.String("backends", "", "comma-separated backends (default: every one available here)")
 	models := fs.String("models", "max,sum,ae", "aggregations to time: max (MAX-AAE), sum (SUM-AAE), ae")
 	batch := fs.Int("batch", aae.DefaultBatchSize, "batch size")
-	channels := fs.Int("channels", aae.DefaultChannels, "c (8: MNIST sizes, 32: Fashion-MNIST sizes)")
+	channelList := fs.String("channels", "8,32", "comma-separated c of the autoencoders to time (8: the MNIST models' sizes, 32: the Fashion-MNIST models')")
 	minTime := fs.Duration("min-time", 10*time.Second, "time each workload at least this long (after warm-up)")
 	maxSteps := fs.Int("max-steps", 500, "time at most this many steps per workload")
 	python := fs.String("python", "/usr/bin/python3", "Python with torch for the PyTorch peer (\"\" to skip)")
@@ -78,9 +79,17 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+	var channels []int
+	for _, f := range strings.Split(*channelList, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || c < 2 || c%2 != 0 {
+			return fmt.Errorf("--channels %q: want even numbers of at least 2, comma-separated (8: MNIST sizes, 32: Fashion-MNIST sizes)", *channelList)
+		}
+		channels = append(channels, c)
+	}
 	switch {
-	case *batch < 1, *channels < 1, *maxSteps < 1:
-		return fmt.Errorf("--batch (%d), --channels (%d) and --max-steps (%d) must be positive", *batch, *channels, *maxSteps)
+	case *batch < 1, *maxSteps < 1:
+		return fmt.Errorf("--batch (%d) and --max-steps (%d) must be positive", *batch, *maxSteps)
 	case *pgdImages < 0:
 		return fmt.Errorf("--pgd-images %d must be 0 (skip) or more", *pgdImages)
 	case *minTime < 0:
@@ -102,16 +111,20 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		rows = append(rows, r)
 	}
 	for _, bname := range names {
-		for _, agg := range aggs {
-			fmt.Fprintf(stdout, "timing %s on %s (batch %d, c=%d)...\n", agg, bname, *batch, *channels)
-			add(benchAAE(bname, agg, *batch, *channels, *minTime, *maxSteps), "step")
+		for _, c := range channels {
+			for _, agg := range aggs {
+				fmt.Fprintf(stdout, "timing %s on %s (batch %d, c=%d)...\n", agg, bname, *batch, c)
+				add(benchAAE(bname, agg, *batch, c, *minTime, *maxSteps), "step")
+			}
 		}
 	}
 	for _, bname := range names {
-		for _, agg := range aggs {
-			if *pgdImages > 0 {
-				fmt.Fprintf(stdout, "timing PGD super-resolution with the %s projector on %s (%d images)...\n", agg, bname, *pgdImages)
-				add(benchPGD(bname, agg, *pgdImages, *channels, *minTime, *maxSteps), "solve")
+		for _, c := range channels {
+			for _, agg := range aggs {
+				if *pgdImages > 0 {
+					fmt.Fprintf(stdout, "timing PGD super-resolution with the %s projector (c=%d) on %s (%d images)...\n", agg, c, bname, *pgdImages)
+					add(benchPGD(bname, agg, *pgdImages, c, *minTime, *maxSteps), "solve")
+				}
 			}
 		}
 	}
@@ -123,7 +136,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if *python != "" {
 		fmt.Fprintf(stdout, "timing PyTorch (%s scripts/bench_torch.py)...\n", *python)
-		trows, err := benchTorch(*python, *models, *batch, *channels, *minTime, *maxSteps, *fista, *pgdImages)
+		trows, err := benchTorch(*python, *models, *batch, channels, *minTime, *maxSteps, *fista, *pgdImages)
 		if err != nil {
 			fmt.Fprintf(stdout, "  PyTorch peer skipped: %v\n", err)
 		}
@@ -136,7 +149,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err := os.WriteFile(filepath.Join(*out, "results.json"), js, 0o644); err != nil {
 		return err
 	}
-	report := benchReport(rows, *channels)
+	report := benchReport(rows)
 	path := filepath.Join(*out, "report.md")
 	if err := os.WriteFile(path, []byte(report), 0o644); err != nil {
 		return err
@@ -205,7 +218,7 @@ func timeWorkload(row *benchRow, bname, agg string, channels, warm int, minTime 
 
 // benchAAE times one training step (forward, backward, Adam) of paper 000's autoencoder.
 func benchAAE(bname, agg string, batch, channels int, minTime time.Duration, maxSteps int) benchRow {
-	row := benchRow{Workload: "aae-train-step/" + agg, Framework: "GoMLX v0.28.2", Backend: bname, Batch: batch}
+	row := benchRow{Workload: "aae-train-step/" + agg, Framework: "GoMLX v0.28.2", Backend: bname, Channels: channels, Batch: batch}
 	timeWorkload(&row, bname, agg, channels, 1, minTime, maxSteps, func(b compute.Backend, store *model.Store) (func() error, func(), error) {
 		trainer := aae.NewTrainer(b, store)
 		data := randomBatch(rand.New(rand.NewPCG(1, 2)), batch)
@@ -229,7 +242,7 @@ func benchAAE(bname, agg string, batch, channels int, minTime time.Duration, max
 // {1, 10, 5}, 15 iterations, so 45 projections) on a batch of random images, with an untrained
 // autoencoder of the given aggregation as projector (the cost does not depend on the weights).
 func benchPGD(bname, agg string, images, channels int, minTime time.Duration, maxRuns int) benchRow {
-	row := benchRow{Workload: "pgd-superres-x2/" + agg, Framework: "GoMLX v0.28.2", Backend: bname, Batch: images}
+	row := benchRow{Workload: "pgd-superres-x2/" + agg, Framework: "GoMLX v0.28.2", Backend: bname, Channels: channels, Batch: images}
 	timeWorkload(&row, bname, agg, channels, 0, minTime, maxRuns, func(b compute.Backend, store *model.Store) (func() error, func(), error) {
 		truth := &datasets.Images{Name: "random", N: images, Height: aae.ImageSize, Width: aae.ImageSize, Channels: 1,
 			Pixels: randomBatch(rand.New(rand.NewPCG(3, 4)), images)}
@@ -277,9 +290,10 @@ func benchFISTA(bname string, minTime time.Duration, maxRuns int) benchRow {
 	return row
 }
 
-func benchTorch(python, models string, batch, channels int, minTime time.Duration, maxSteps int, fista bool, pgdImages int) ([]benchRow, error) {
-	if channels != aae.DefaultChannels {
-		return nil, fmt.Errorf("the PyTorch peer only implements c=%d", aae.DefaultChannels)
+func benchTorch(python, models string, batch int, channels []int, minTime time.Duration, maxSteps int, fista bool, pgdImages int) ([]benchRow, error) {
+	cs := make([]string, len(channels))
+	for i, c := range channels {
+		cs[i] = strconv.Itoa(c)
 	}
 	if _, err := os.Stat("scripts/bench_torch.py"); err != nil {
 		return nil, fmt.Errorf("run from the repository root (scripts/bench_torch.py not found)")
@@ -291,7 +305,7 @@ func benchTorch(python, models string, batch, channels int, minTime time.Duratio
 	if pgdImages > 0 {
 		workloads += ",pgd"
 	}
-	cmd := exec.Command(python, "scripts/bench_torch.py", "--workloads", workloads, "--models", models,
+	cmd := exec.Command(python, "scripts/bench_torch.py", "--workloads", workloads, "--models", models, "--channels", strings.Join(cs, ","),
 		"--batch", strconv.Itoa(batch), "--pgd-images", strconv.Itoa(pgdImages), "--min-time", fmt.Sprint(minTime.Seconds()),
 		"--max-iters", strconv.Itoa(maxSteps), "--threads", strconv.Itoa(runtime.NumCPU()))
 	// OpenBLAS settings that this workplace sets for old builds slow current ones down; the peer
@@ -308,6 +322,7 @@ func benchTorch(python, models string, batch, channels int, minTime time.Duratio
 	for sc.Scan() {
 		var r struct {
 			Workload   string  `json:"workload"`
+			Channels   int     `json:"channels"`
 			Batch      int     `json:"batch"`
 			Seconds    float64 `json:"seconds"`
 			Iters      int     `json:"iters"`
@@ -325,13 +340,13 @@ func benchTorch(python, models string, batch, channels int, minTime time.Duratio
 		}
 		if strings.HasPrefix(r.Workload, "pgd") {
 			rows = append(rows, benchRow{Workload: r.Workload, Framework: r.Framework, Backend: "torch-" + r.Device,
-				Batch: r.Batch, Seconds: r.Seconds, Steps: r.Iters, ImagesPerS: r.ImagesPerS})
+				Channels: r.Channels, Batch: r.Batch, Seconds: r.Seconds, Steps: r.Iters, ImagesPerS: r.ImagesPerS})
 			continue
 		}
 		agg := strings.TrimPrefix(r.Workload, "aae-train-step/")
-		cfg := aae.Config{Aggregation: agg, Channels: channels, Blocks: aae.DefaultBlocks, BlockSize: aae.DefaultBlockSize}
+		cfg := aae.Config{Aggregation: agg, Channels: r.Channels, Blocks: aae.DefaultBlocks, BlockSize: aae.DefaultBlockSize}
 		rows = append(rows, benchRow{Workload: r.Workload, Framework: r.Framework, Backend: "torch-" + r.Device,
-			Batch: r.Batch, Seconds: r.Seconds, Steps: r.Iters, ImagesPerS: r.ImagesPerS,
+			Channels: r.Channels, Batch: r.Batch, Seconds: r.Seconds, Steps: r.Iters, ImagesPerS: r.ImagesPerS,
 			GFLOPs: 3 * 2 * float64(aae.ForwardMACs(cfg)) * float64(r.Batch) / r.Seconds / 1e9})
 	}
 	return rows, nil
@@ -383,22 +398,28 @@ func cpuPeak() (gflops float64, desc string) {
 		modelName, cores, mhz, perCycle)
 }
 
-func benchReport(rows []benchRow, channels int) string {
+func benchReport(rows []benchRow) string {
 	peak, cpu := cpuPeak()
-	torch := map[string]float64{}
+	// PyTorch's images/s of each workload and size, the peer of ours in the same run.
+	type key struct {
+		workload string
+		channels int
+	}
+	torch := map[key]float64{}
 	for _, r := range rows {
 		if strings.HasPrefix(r.Backend, "torch-") && r.Error == "" {
-			torch[r.Workload] = r.ImagesPerS
+			torch[key{r.Workload, r.Channels}] = r.ImagesPerS
 		}
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "# sparselab benchmark — %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&sb, "Machine: %s; peak ≈ %.0f GFLOP/s.\n\n", cpu, peak)
-	fmt.Fprintf(&sb, "Workload: one training step (forward, backward, Adam) of paper 000's atomic autoencoders, "+
-		"MNIST sizes (28×28, c = %d, 20 blocks × 10), batch %d, random images. FLOPs count convolutions and dense "+
-		"layers only (3× the forward multiply-adds × 2). Epoch = 24,000 images (the reference code's training set).\n\n", channels, rows[0].Batch)
-	sb.WriteString("| workload | framework | backend | s/step | images/s | epoch (24k) | vs PyTorch | GFLOP/s | % of peak | first step (s) |\n")
-	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&sb, "Workload: one training step (forward, backward, Adam) of paper 000's autoencoders "+
+		"(28×28 images, 20 blocks × 10; c = 8 are the MNIST models' sizes, c = 32 the Fashion-MNIST models'), batch %d, "+
+		"random images. FLOPs count convolutions and dense layers only (3× the forward multiply-adds × 2). "+
+		"Epoch = 24,000 images (the reference code's training set, both datasets).\n\n", rows[0].Batch)
+	sb.WriteString("| workload | c | framework | backend | s/step | images/s | epoch (24k) | vs PyTorch | GFLOP/s | % of peak | first step (s) |\n")
+	sb.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
 	var fistaRows, pgdRows []benchRow
 	torchFista := 0.0
 	for _, r := range rows {
@@ -417,9 +438,9 @@ func benchReport(rows []benchRow, channels int) string {
 			sb.WriteString(failedRow(r, 6))
 			continue
 		}
-		ratio, first := peerCells(r, r.ImagesPerS/torch[r.Workload])
+		ratio, first := peerCells(r, r.ImagesPerS/torch[key{r.Workload, r.Channels}])
 		epoch := time.Duration(24000 / r.ImagesPerS * float64(time.Second)).Round(time.Second)
-		fmt.Fprintf(&sb, "| %s | %s | %s | %.3f | %.1f | %s | %s | %.1f | %.1f%% | %s |\n", r.Workload, r.Framework,
+		fmt.Fprintf(&sb, "| %s | %d | %s | %s | %.3f | %.1f | %s | %s | %.1f | %.1f%% | %s |\n", r.Workload, r.Channels, r.Framework,
 			r.Backend, r.Seconds, r.ImagesPerS, epoch, ratio, r.GFLOPs, 100*r.GFLOPs/peak, first)
 	}
 	sb.WriteString("\n\"vs PyTorch\" is images/s relative to PyTorch on the same machine in the same run (> 1: faster).\n")
@@ -427,15 +448,15 @@ func benchReport(rows []benchRow, channels int) string {
 		sb.WriteString("\nPGD super-resolution (paper 000's Table 2): ×2 subsampling after a circular Gaussian blur (σ = 0.7), " +
 			"the reference code's rule (steps {1, 10, 5} tried at every iteration, 15 iterations: 45 projections), " +
 			"an untrained autoencoder of the sizes above as projector, random images. \"600 images\" is one Table 2 column.\n\n")
-		sb.WriteString("| workload | framework | backend | images/solve | s/solve | images/s | 600 images | vs PyTorch | first solve (s) |\n|---|---|---|---|---|---|---|---|---|\n")
+		sb.WriteString("| workload | c | framework | backend | images/solve | s/solve | images/s | 600 images | vs PyTorch | first solve (s) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, r := range pgdRows {
 			if r.Error != "" {
 				sb.WriteString(failedRow(r, 5))
 				continue
 			}
-			ratio, first := peerCells(r, r.ImagesPerS/torch[r.Workload])
+			ratio, first := peerCells(r, r.ImagesPerS/torch[key{r.Workload, r.Channels}])
 			col := time.Duration(600 / r.ImagesPerS * float64(time.Second)).Round(time.Second)
-			fmt.Fprintf(&sb, "| %s | %s | %s | %d | %.2f | %.1f | %s | %s | %s |\n", r.Workload, r.Framework, r.Backend, r.Batch, r.Seconds, r.ImagesPerS, col, ratio, first)
+			fmt.Fprintf(&sb, "| %s | %d | %s | %s | %d | %.2f | %.1f | %s | %s | %s |\n", r.Workload, r.Channels, r.Framework, r.Backend, r.Batch, r.Seconds, r.ImagesPerS, col, ratio, first)
 		}
 	}
 	if len(fistaRows) > 0 {
@@ -470,7 +491,11 @@ func peerCells(r benchRow, ratio float64) (vs, first string) {
 // failedRow is a report row for a workload that failed: its name, framework, backend and error,
 // then empty cells for the table's other columns.
 func failedRow(r benchRow, emptyCells int) string {
-	return fmt.Sprintf("| %s | %s | %s | failed: %s |%s\n", r.Workload, r.Framework, r.Backend, oneLine(r.Error), strings.Repeat(" |", emptyCells))
+	w := r.Workload
+	if r.Channels > 0 { // the autoencoder tables' c column
+		w += fmt.Sprintf(" | %d", r.Channels)
+	}
+	return fmt.Sprintf("| %s | %s | %s | failed: %s |%s\n", w, r.Framework, r.Backend, oneLine(r.Error), strings.Repeat(" |", emptyCells))
 }
 
 func oneLine(s string) string {

@@ -91,6 +91,8 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"aae", "superres", "--backend", "go", "--weights", maxWeights + "," + maxWeights}, 1, "--weights gives two MAX-AAE projectors"},
 		{[]string{"bench", "--backends", "go,tpu"}, 1, `--backends: unknown backend "tpu"`},
 		{[]string{"bench", "--batch", "0"}, 1, "must be positive"},
+		{[]string{"bench", "--channels", "8,x"}, 1, `--channels "8,x": want even numbers of at least 2`},
+		{[]string{"bench", "--channels", "7"}, 1, `--channels "7": want even numbers`},
 		{[]string{"bench", "--min-time", "-1s"}, 1, "--min-time -1s must be 0 or more"},
 		{[]string{"bench", "--pgd-images", "-1"}, 1, "--pgd-images -1 must be 0 (skip) or more"},
 	} {
@@ -372,11 +374,12 @@ func TestRevive(t *testing.T) {
 }
 
 // TestBenchReport runs the smallest benchmark (one training step and one PGD solve on the go
-// backend, no PyTorch) and checks that the report and results.json carry both workloads.
+// backend for each of the two sizes, no PyTorch) and checks that the report and results.json carry
+// all four.
 func TestBenchReport(t *testing.T) {
 	dir := t.TempDir()
 	code, out, errOut := runCLI("bench", "--out", dir, "--backends", "go", "--models", "ae", "--min-time", "0",
-		"--max-steps", "1", "--pgd-images", "3", "--fista=false", "--python", "")
+		"--max-steps", "1", "--pgd-images", "3", "--fista=false", "--python", "", "--batch", "8")
 	if code != 0 {
 		t.Fatalf("bench exited %d: %s\n%s", code, errOut, out)
 	}
@@ -384,7 +387,7 @@ func TestBenchReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| aae-train-step/ae | GoMLX", "| pgd-superres-x2/ae | GoMLX", "600 images"} {
+	for _, want := range []string{"| aae-train-step/ae | 8 | GoMLX", "| aae-train-step/ae | 32 | GoMLX", "| pgd-superres-x2/ae | 8 | GoMLX", "| pgd-superres-x2/ae | 32 | GoMLX", "600 images"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("report.md lacks %q:\n%s", want, report)
 		}
@@ -397,16 +400,21 @@ func TestBenchReport(t *testing.T) {
 	if err := json.Unmarshal(raw, &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 2 {
-		t.Fatalf("results.json has %d rows, want 2 (training step, PGD): %s", len(rows), raw)
+	if len(rows) != 4 {
+		t.Fatalf("results.json has %d rows, want 4 (training step and PGD, c = 8 and 32): %s", len(rows), raw)
 	}
-	for _, r := range rows {
-		if r.Error != "" || !(r.Seconds > 0) || r.Steps != 1 {
-			t.Errorf("row %+v: want a timed run of one step and no error", r)
+	for i, r := range rows {
+		if r.Error != "" || !(r.Seconds > 0) || r.Steps != 1 || r.Channels != []int{8, 32}[i%2] {
+			t.Errorf("row %+v: want a timed run of one step at c = %d and no error", r, []int{8, 32}[i%2])
 		}
 	}
-	if pgd := rows[1]; pgd.Batch != 3 || math.Abs(pgd.ImagesPerS*pgd.Seconds-3) > 1e-9 {
-		t.Errorf("PGD row %+v: want 3 images per solve and images/s = 3 / s", pgd)
+	for _, pgd := range rows[2:] {
+		if pgd.Batch != 3 || math.Abs(pgd.ImagesPerS*pgd.Seconds-3) > 1e-9 {
+			t.Errorf("PGD row %+v: want 3 images per solve and images/s = 3 / s", pgd)
+		}
+	}
+	if rows[0].Batch != 8 || math.Abs(rows[0].ImagesPerS*rows[0].Seconds-8) > 1e-9 {
+		t.Errorf("training row %+v: want batch 8 and images/s = 8 / s", rows[0])
 	}
 }
 
