@@ -114,8 +114,8 @@ func rmse(x, y []float64, a, b float64) float64 {
 // power law v∞ − b·e^(−α) of learning-curve studies, rising towards the limit v∞ = Intercept +
 // Slope/α (see [PowerTrend.Limit]); each doubling of the epochs then gains 2^(−α) times what the
 // doubling before gained, where a [LogTrend] gains the same every time. At α = 0 it is the log line
-// Intercept + Slope·ln e, so over the fitted validations it fits at least as well as the line. Intercept is the value at epoch
-// 1, Slope the gain per unit of ln e there.
+// Intercept + Slope·ln e, so over the fitted validations it fits at least as well as the line.
+// Intercept is the value at epoch 1, Slope the gain per unit of ln e there.
 //
 // Where the log line tends to forecast high, this curve tends to forecast low: on this project's
 // 1e-4-from-scratch MNIST MAX-AAE run (models/aae/experiments has the back-tests) the two together
@@ -140,9 +140,7 @@ const (
 	MinLevelling     = 0.1
 )
 
-// x is the curve's shape at epochs e: (1 − e^(−α))/α, ln e at α = 0.
-func (t PowerTrend) x(e float64) float64 { return powerX(t.Exponent, e) }
-
+// powerX is the curve's shape at epochs e: (1 − e^(−α))/α, ln e at α = 0.
 func powerX(alpha, e float64) float64 {
 	if alpha == 0 {
 		return math.Log(e)
@@ -151,7 +149,9 @@ func powerX(alpha, e float64) float64 {
 }
 
 // At is the curve's value after epochs epochs.
-func (t PowerTrend) At(epochs float64) float64 { return t.Intercept + t.Slope*t.x(epochs) }
+func (t PowerTrend) At(epochs float64) float64 {
+	return t.Intercept + t.Slope*powerX(t.Exponent, epochs)
+}
 
 // Limit is the value the curve tends to with unlimited training: Intercept + Slope/Exponent, ±Inf at
 // Exponent 0 (the log line).
@@ -227,14 +227,12 @@ func FitPowerTrend(epochs, values []float64, from, to float64) (PowerTrend, erro
 	for i := 0; i < n; i++ {
 		alphas = append(alphas, 1e-3*math.Pow(MaxPowerExponent/1e-3, float64(i)/(n-1)))
 	}
-	best := 0
-	fits := make([]PowerTrend, len(alphas))
-	for i, a := range alphas {
-		if fits[i] = fit(a); fits[i].RMSE < fits[best].RMSE {
-			best = i
+	best, t := 0, fit(alphas[0])
+	for i, a := range alphas[1:] {
+		if f := fit(a); f.RMSE < t.RMSE {
+			best, t = i+1, f
 		}
 	}
-	t := fits[best]
 	lo, hi := alphas[max(best-1, 0)], alphas[min(best+1, len(alphas)-1)]
 	const phi = 0.6180339887498949 // (√5 − 1)/2
 	a, b := hi-phi*(hi-lo), lo+phi*(hi-lo)
