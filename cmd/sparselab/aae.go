@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,6 +54,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	ckpt := fs.String("ckpt", "", "import: the checkpoint to write (default: --from with .ckpt for .npz)")
 	reviveNoise := fs.Float64("revive_noise", 0, fmt.Sprintf("revive: noise added to the copied encoder weights, relative to their root mean square (0: %g; negative: an exact copy)", aae.DefaultReviveNoise))
 	reviveImages := fs.Int("revive_images", aae.DefaultReviveImages, "revive: number of training images (the first of the run's split) to find the idle atoms on")
+	backtestEpochs := fs.String("backtest_epochs", "", "info: epochs at which to back-test the trends (each fitted to the doubling of epochs before) and to read the shipped model's history beside a run's, comma-separated (empty: 20, 40, 80, … and the last validation)")
 	outDir := fs.String("out", "out/aae", "atoms, decompose, traverse, superres: folder for the PNG figures")
 	switch sub {
 	case "train", "eval", "export", "snapshot", "info", "superres", "decompose", "traverse", "atoms", "import", "revive":
@@ -102,8 +104,11 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil
 	case "info":
+		epochs, err := parseEpochs(*backtestEpochs)
+		if err != nil {
+			return err
+		}
 		var c *training.Checkpoint
-		var err error
 		if *weights == "" {
 			c, err = aae.Shipped(params.MustGet[string](store, aae.ParamDataset), params.MustGet[string](store, aae.ParamAggregation))
 		} else {
@@ -125,6 +130,13 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 			return nil
 		}
 		printProgress(stdout, h, c.Header.Meta)
+		var shipped *training.Result // the shipped model's history, beside a run's
+		ds, _ := c.Header.Meta[aae.ParamDataset].(string)
+		agg, _ := c.Header.Meta[aae.ParamAggregation].(string)
+		if *weights != "" {
+			shipped, _ = aae.ShippedHistory(ds, agg) // none for a model never shipped: no comparison
+		}
+		printBackTests(stdout, h, c.Header.Meta, epochs, shipped)
 		return nil
 	}
 	b, choice, err := backend.New(*backendName)
@@ -571,6 +583,67 @@ func printProgress(w io.Writer, h *training.Result, meta map[string]any) {
 		}
 		fmt.Fprintf(w, "the paper's Table 1 value for this model, %.2f dB, read as a validation PSNR: %s%s\n", p.Mean, line, curve)
 	}
+}
+
+// printBackTests prints, for `aae info`, the back-tests of a history's trends at the given epochs
+// (nil: [training.DoublingEpochs] from 20 to the last validation) and, when shipped is
+// not nil, the shipped model's validation PSNR at the same epochs beside the history's.
+func printBackTests(w io.Writer, h *training.Result, meta map[string]any, epochs []float64, shipped *training.Result) {
+	stepsPerEpoch := aae.StepsPerEpoch(meta)
+	last := math.Inf(-1)
+	for _, e := range h.Evals {
+		if _, ok := e.Metrics["psnr"]; ok {
+			last = math.Max(last, float64(e.Step-h.StartStep)/stepsPerEpoch)
+		}
+	}
+	if math.IsInf(last, -1) {
+		return // printProgress said there is no validation
+	}
+	if epochs == nil {
+		epochs = training.DoublingEpochs(20, last)
+	}
+	if len(epochs) == 0 {
+		return // a history shorter than 20 epochs: nothing to back-test
+	}
+	fmt.Fprintln(w, "back-tests: each trend fitted to epochs E/4–E/2 and read at E, beside the validation there (the line tends to forecast high, the power law low)")
+	for _, e := range epochs {
+		if bt, err := h.BackTest("psnr", stepsPerEpoch, e); err != nil {
+			fmt.Fprintf(w, "  epoch %.0f: no back-test (%v)\n", e, err)
+		} else {
+			fmt.Fprintf(w, "  %s\n", bt)
+		}
+	}
+	if shipped == nil {
+		return
+	}
+	ds, _ := meta[aae.ParamDataset].(string)
+	agg, _ := meta[aae.ParamAggregation].(string)
+	fmt.Fprintf(w, "validation PSNR beside the shipped %s %s's history at the same step (this / shipped, dB):\n", ds, aae.DisplayName(agg))
+	for _, e := range epochs {
+		v, at, ok := h.ValueAt("psnr", h.StartStep+int(math.Round(e*stepsPerEpoch)))
+		sv, sat, sok := shipped.ValueAt("psnr", shipped.StartStep+int(math.Round(e*stepsPerEpoch)))
+		if !ok || !sok {
+			fmt.Fprintf(w, "  epoch %.0f: no validation of both by then\n", e)
+			continue
+		}
+		fmt.Fprintf(w, "  epoch %.0f: %.2f (epoch %.1f) / %.2f (epoch %.1f), %+.2f dB\n", e, v, float64(at-h.StartStep)/stepsPerEpoch, sv, float64(sat-shipped.StartStep)/stepsPerEpoch, v-sv)
+	}
+}
+
+// parseEpochs reads --backtest_epochs: positive numbers of epochs, comma-separated; nil for "".
+func parseEpochs(list string) ([]float64, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	var epochs []float64
+	for _, f := range strings.Split(list, ",") {
+		e, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(e > 0) || math.IsInf(e, 0) {
+			return nil, fmt.Errorf("--backtest_epochs %q: want positive numbers of epochs, comma-separated, such as 20,40,80", list)
+		}
+		epochs = append(epochs, e)
+	}
+	return epochs, nil
 }
 
 // epochsTo phrases a forecast's epochs to a value, from a run at epoch now.

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/sparselab/sparselab/models/aae"
 	"github.com/sparselab/sparselab/models/training"
 	"github.com/sparselab/sparselab/solvers/npy"
 )
@@ -84,6 +86,8 @@ func TestUserMistakesGiveClearErrors(t *testing.T) {
 		{[]string{"aae", "snapshot", "--run_dir", empty, "--to", filepath.Join(empty, "copy")}, 1, "last.ckpt does not exist"},
 		{[]string{"aae", "info", "--weights", "main.go"}, 1, "not a sparselab checkpoint"},
 		{[]string{"aae", "info", "--weights", "/nonexistent.ckpt"}, 1, "/nonexistent.ckpt does not exist"},
+		{[]string{"aae", "info", "--backtest_epochs", "20,-4"}, 1, "--backtest_epochs \"20,-4\": want positive numbers of epochs"},
+		{[]string{"aae", "info", "--backtest_epochs", "twenty"}, 1, "--backtest_epochs \"twenty\": want positive numbers of epochs"},
 		{[]string{"aae", "import", "--backend", "go"}, 1, "import: give the exported model with --from FILE.npz"},
 		{[]string{"aae", "import", "--backend", "go", "--from", refSum}, 1, "has c = 2, the paper's mnist models have c = 8"},
 		{[]string{"aae", "import", "--backend", "go", "--from", refSum, "--aggregation", "max"}, 1, "holds the authors' SUM-AAE, not --aggregation max"},
@@ -453,8 +457,52 @@ func TestInfoProgress(t *testing.T) {
 			t.Errorf("exit %d, output %q %q; want %q", code, out, errOut, want)
 		}
 	}
+	// Back-tests at chosen epochs: at 8 the window 2–4 holds 3 validations, too few for the curve.
+	code, out, errOut = runCLI("aae", "info", "--weights", best, "--backtest_epochs", "8")
+	if want := "epoch 8: no back-test"; code != 0 || !strings.Contains(out, want) || !strings.Contains(out, "3 validations") {
+		t.Errorf("exit %d, output %q %q; want %q naming the 3 validations", code, out, errOut, want)
+	}
 	// The shipped weights' history is embedded beside them.
 	if code, out, errOut := runCLI("aae", "info", "--dataset", "mnist", "--aggregation", "sum"); code != 0 || !strings.Contains(out, "dB per doubling of epochs") {
 		t.Errorf("shipped MNIST SUM-AAE: exit %d, output %q %q; want its trend", code, out, errOut)
+	}
+}
+
+// TestInfoBackTests checks the back-tests `aae info` prints for a run's history, by default at
+// 20, 40, … epochs and the last validation, and the shipped model's history beside the run's.
+func TestInfoBackTests(t *testing.T) {
+	meta := map[string]any{"paper": "000", "dataset": "mnist", "aggregation": "max", "batch_size": 64.0, "train_images": 24000.0}
+	// Validations every epoch (375 steps) on 15 + 2·log₂ e, for 50 epochs.
+	h := &training.Result{EndStep: 375 * 50}
+	for e := 1; e <= 50; e++ {
+		h.Evals = append(h.Evals, training.EvalPoint{Step: 375 * e, Metrics: map[string]float64{"psnr": 15 + 2*math.Log2(float64(e))}})
+	}
+	dir := t.TempDir()
+	last := filepath.Join(dir, "last.ckpt")
+	if err := training.WriteCheckpoint(last, meta, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.SaveJSON(training.HistoryPath(last)); err != nil {
+		t.Fatal(err)
+	}
+	shipped, err := aae.ShippedHistory("mnist", "max")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at20, _, _ := shipped.ValueAt("psnr", shipped.StartStep+20*375)
+	code, out, errOut := runCLI("aae", "info", "--weights", last)
+	for _, want := range []string{
+		// On an exact line both trends forecast the measured value: 15 + 2·log₂ 20 = 23.64.
+		"epoch 20 from epochs 5–10: line 23.64 (", "measured 23.64",
+		"epoch 40 from epochs 10–20: line 25.64 (",
+		"epoch 50 from epochs 13–25: line 26.29 (",
+		fmt.Sprintf("epoch 20: 23.64 (epoch 20.0) / %.2f (epoch 20.0), %+.2f dB", at20, 15+2*math.Log2(20)-at20),
+	} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("exit %d, output %q %q; want %q", code, out, errOut, want)
+		}
+	}
+	if strings.Contains(out, "epoch 80") {
+		t.Errorf("output %q back-tests past the run's last validation", out)
 	}
 }

@@ -67,6 +67,17 @@ func (s *Snapshot) PowerTrend(from, to float64) (training.PowerTrend, error) {
 	return t, nil
 }
 
+// BackTest fits both trends to the run's validation PSNR over epochs epoch/4 to epoch/2 and reads
+// them, and the validation, at epoch ([training.Result.BackTest]): how well the run's own
+// forecasts did one doubling ahead.
+func (s *Snapshot) BackTest(epoch float64) (training.BackTest, error) {
+	b, err := s.History.BackTest("psnr", StepsPerEpoch(s.Meta), epoch)
+	if err != nil {
+		return b, fmt.Errorf("run snapshot %s: %w", s.Name, err)
+	}
+	return b, nil
+}
+
 // StepsPerEpoch is the number of training steps in one pass over the training images, from the
 // training-set size and batch size a checkpoint's metadata records (24,000 / 64 = 375 for the
 // paper's 30k subset); NaN if it records either not.

@@ -109,3 +109,24 @@ func ExampleFitPowerTrend() {
 	// exponent 1.00; at 64 epochs: 29.75 dB; 29.9 dB after 160 epochs
 	// the log line says 34.30 dB at 64 epochs
 }
+
+// ExampleResult_BackTest back-tests the two trends on a history that levels off (30 − 16/e dB,
+// validated every epoch, 100 steps each): fitted to epochs 8–16, each is read at epoch 32 beside
+// the validation there. The line, which keeps the gain per doubling, forecasts high.
+func ExampleResult_BackTest() {
+	h := &training.Result{}
+	for e := 1; e <= 32; e++ {
+		h.Evals = append(h.Evals, training.EvalPoint{Step: 100 * e, Metrics: map[string]float64{"psnr": 30 - 16/float64(e)}})
+	}
+	for _, e := range training.DoublingEpochs(16, 32) {
+		b, err := h.BackTest("psnr", 100, e)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(b)
+	}
+	// Output:
+	// epoch 16 from epochs 4–8: line 30.08 (+1.08), power law 29.00 (+0.00, exponent 1.00), measured 29.00
+	// epoch 32 from epochs 8–16: line 30.03 (+0.53), power law 29.50 (+0.00, exponent 1.00), measured 29.50
+}

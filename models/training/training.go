@@ -13,7 +13,9 @@
 // so s, the gain per doubling of epochs ([LogTrend]), says what training twice as long would give.
 // That forecast tends high, as curves level off; [Result.PowerTrend] fits the power law
 // v(e) ≈ v∞ − b·e^(−α) of learning-curve studies, whose gain per doubling shrinks by 2^(−α) each
-// time ([PowerTrend]), and tends low: the two bracket what more training gives.
+// time ([PowerTrend]), and tends low: the two bracket what more training gives. [Result.BackTest]
+// measures both against the run itself, fitting them to an earlier doubling of epochs and reading
+// them where the run has since been validated.
 package training
 
 import (
