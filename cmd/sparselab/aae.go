@@ -575,13 +575,24 @@ func printProgress(w io.Writer, h *training.Result, meta map[string]any) {
 	ds, _ := meta[aae.ParamDataset].(string)
 	agg, _ := meta[aae.ParamAggregation].(string)
 	if p, ok := aae.PaperTable1[ds][agg]; ok {
-		line, curve := epochsTo(tr.EpochsTo(p.Mean), tr.To), epochsTo(pt.EpochsTo(p.Mean), pt.To)
+		eLine, eCurve := tr.EpochsTo(p.Mean), pt.EpochsTo(p.Mean)
+		line, curve := epochsTo(eLine, tr.To), epochsTo(eCurve, pt.To)
 		if line == curve {
 			line, curve = line+" by the line and the curve alike", ""
 		} else {
 			line, curve = line+" by the line, ", curve+" by the curve"
 		}
-		fmt.Fprintf(w, "the paper's Table 1 value for this model, %.2f dB, read as a validation PSNR: %s%s\n", p.Mean, line, curve)
+		fmt.Fprintf(w, "the paper's Table 1 value for this model, %.2f dB, read as a validation PSNR: %s%s", p.Mean, line, curve)
+		// The wall time that would take at the last run's pace, where the history records it.
+		if eLine > tr.To && !math.IsInf(eCurve, 1) && h.StepsPerSecond > 0 {
+			pace := stepsPerEpoch / h.StepsPerSecond
+			more := approxDuration((eLine - tr.To) * pace)
+			if c := approxDuration((eCurve - tr.To) * pace); c != more {
+				more += " (line) to " + c + " (curve)"
+			}
+			fmt.Fprintf(w, "; at the last run's pace, %.0f s per epoch, %s more", pace, more)
+		}
+		fmt.Fprintln(w)
 	}
 }
 
@@ -655,6 +666,17 @@ func epochsTo(e, now float64) string {
 		return "reached"
 	}
 	return fmt.Sprintf("after about %.0f epochs (%.1f doublings from %.0f)", e, math.Log2(e/now), now)
+}
+
+// approxDuration phrases seconds as about so many minutes, hours or days.
+func approxDuration(s float64) string {
+	switch {
+	case s < 90*60:
+		return fmt.Sprintf("about %.0f minutes", s/60)
+	case s < 72*3600:
+		return fmt.Sprintf("about %.0f hours", s/3600)
+	}
+	return fmt.Sprintf("about %.1f days", s/86400)
 }
 
 // formatUsage prints per-atom shares as percentages, blocks 0, 1, … in order.

@@ -457,6 +457,15 @@ func TestInfoProgress(t *testing.T) {
 			t.Errorf("exit %d, output %q %q; want %q", code, out, errOut, want)
 		}
 	}
+	// With the pace of the last run: 1.25 steps/s, 300 s per epoch; 97 epochs to go are about 8 hours.
+	h.StepsPerSecond = 1.25
+	if err := h.SaveJSON(training.HistoryPath(filepath.Join(dir, "last.ckpt"))); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = runCLI("aae", "info", "--weights", best)
+	if want := "by the line and the curve alike; at the last run's pace, 300 s per epoch, about 8 hours more\n"; code != 0 || !strings.Contains(out, want) {
+		t.Errorf("exit %d, output %q %q; want %q", code, out, errOut, want)
+	}
 	// Back-tests at chosen epochs: at 8 the window 2–4 holds 3 validations, too few for the curve.
 	code, out, errOut = runCLI("aae", "info", "--weights", best, "--backtest_epochs", "8")
 	if want := "epoch 8: no back-test"; code != 0 || !strings.Contains(out, want) || !strings.Contains(out, "3 validations") {
@@ -504,5 +513,22 @@ func TestInfoBackTests(t *testing.T) {
 	}
 	if strings.Contains(out, "epoch 80") {
 		t.Errorf("output %q back-tests past the run's last validation", out)
+	}
+}
+
+func TestApproxDuration(t *testing.T) {
+	for _, tc := range []struct {
+		s    float64
+		want string
+	}{
+		{600, "about 10 minutes"},
+		{89 * 60, "about 89 minutes"},
+		{2 * 3600, "about 2 hours"},
+		{71 * 3600, "about 71 hours"},
+		{4.5 * 86400, "about 4.5 days"},
+	} {
+		if got := approxDuration(tc.s); got != tc.want {
+			t.Errorf("approxDuration(%g) = %q, want %q", tc.s, got, tc.want)
+		}
 	}
 }
