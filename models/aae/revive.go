@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/sparselab/sparselab/datasets"
+	"github.com/sparselab/sparselab/models/nn"
 	"github.com/sparselab/sparselab/models/params"
 	"github.com/sparselab/sparselab/models/training"
 )
@@ -70,14 +71,12 @@ const encoderOutput = "/encoder/fc2/"
 // encoder weights of a working block, changing the weights in store (the store the analyzer
 // was made with). The sources are the working blocks activated in the most images (Definition 3,
 // clipped atoms), in turn; the blocks idle on the images used are left alone when there are none.
-// It returns an error for other aggregations and for the latent batch normalisation (its
-// statistics would have to be copied too).
+// With the latent batch normalisation ([ParamLatentBatchNorm]) block k also gets block j's
+// running mean and variance, exactly, so that it normalises its θ_k as block j does θ_j. It
+// returns an error for other aggregations.
 func (a *Analyzer) ReviveIdle(store *model.Store, images *datasets.Images, s ReviveSettings) (*Revival, error) {
 	if a.cfg.aggregator() != Max {
 		return nil, fmt.Errorf("aae: ReviveIdle: idle atoms are a MAX-AAE's (the maximum passes no gradient to the others); this model aggregates with %q", a.cfg.Aggregation)
-	}
-	if a.cfg.LatentBatchNorm {
-		return nil, fmt.Errorf("aae: ReviveIdle: not implemented for the latent batch normalisation (--%s)", ParamLatentBatchNorm)
 	}
 	noise := s.Noise
 	switch {
@@ -121,27 +120,38 @@ func (a *Analyzer) ReviveIdle(store *model.Store, images *datasets.Images, s Rev
 }
 
 // reviveBlocks gives each block idle[i] of the encoder's last layer the weights and biases of
-// block sources[i], plus Gaussian noise of standard deviation noise × their root mean square.
+// block sources[i], plus Gaussian noise of standard deviation noise × their root mean square, and,
+// with the latent batch normalisation, the source block's running statistics as they are.
 func reviveBlocks(store *model.Store, cfg Config, idle, sources []int, noise float64, seed uint64) error {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	d := cfg.BlockSize
-	for _, name := range []string{"weight", "bias"} {
-		v := store.GetVariable(encoderOutput + name)
+	type blockVar struct {
+		path  string
+		noise float64 // relative noise added to the copy
+	}
+	vars := []blockVar{{encoderOutput + "weight", noise}, {encoderOutput + "bias", noise}}
+	if cfg.LatentBatchNorm {
+		bn := "/encoder/" + LatentBatchNormScope + "/"
+		vars = append(vars, blockVar{bn + nn.RunningMeanName, 0}, blockVar{bn + nn.RunningVarName, 0})
+	}
+	for _, vn := range vars {
+		name, noise := vn.path, vn.noise
+		v := store.GetVariable(name)
 		if v == nil {
-			return fmt.Errorf("aae: ReviveIdle: the store has no variable %s%s: load the model's weights first", encoderOutput, name)
+			return fmt.Errorf("aae: ReviveIdle: the store has no variable %s: load the model's weights first", name)
 		}
 		t, err := v.Value()
 		if err != nil {
-			return fmt.Errorf("aae: ReviveIdle: reading %s%s: %w", encoderOutput, name, err)
+			return fmt.Errorf("aae: ReviveIdle: reading %s: %w", name, err)
 		}
 		t, err = t.LocalClone()
 		if err != nil {
-			return fmt.Errorf("aae: ReviveIdle: copying %s%s: %w", encoderOutput, name, err)
+			return fmt.Errorf("aae: ReviveIdle: copying %s: %w", name, err)
 		}
 		dims := t.Shape().Dimensions
 		cols := dims[len(dims)-1]
 		if cols != cfg.Blocks*d {
-			return fmt.Errorf("aae: ReviveIdle: %s%s has %d units, want K·d = %d", encoderOutput, name, cols, cfg.Blocks*d)
+			return fmt.Errorf("aae: ReviveIdle: %s has %d units, want K·d = %d", name, cols, cfg.Blocks*d)
 		}
 		rows := t.Shape().Size() / cols
 		tensors.MustMutableFlatData(t, func(flat []float32) {
@@ -163,7 +173,7 @@ func reviveBlocks(store *model.Store, cfg Config, idle, sources []int, noise flo
 			}
 		})
 		if err := v.SetValue(t); err != nil {
-			return fmt.Errorf("aae: ReviveIdle: setting %s%s: %w", encoderOutput, name, err)
+			return fmt.Errorf("aae: ReviveIdle: setting %s: %w", name, err)
 		}
 	}
 	return nil

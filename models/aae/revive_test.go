@@ -7,6 +7,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/sparselab/sparselab/models/nn"
 )
 
 // fc2 returns the encoder's last layer, weights [in·K·d] then biases [K·d], flat.
@@ -88,6 +89,64 @@ func TestReviveBlocks(t *testing.T) {
 	}
 	if n != 2*(len(w0)/cols+1)*testBlockSize {
 		t.Errorf("%d revived values", n)
+	}
+}
+
+// TestReviveBlocksLatentBatchNorm checks the copy with the latent batch normalisation: block 3
+// also gets block 1's running mean and variance, so that its normalised θ and its atom are block
+// 1's, and no other block's statistics change.
+func TestReviveBlocksLatentBatchNorm(t *testing.T) {
+	images := testImages(5)
+	store := tinyStore("max")
+	store.SetParam(ParamLatentBatchNorm, true)
+	a := newAnalyzer(t, store)
+	cfg := a.Config()
+	if !cfg.LatentBatchNorm {
+		t.Fatal("the model has no latent batch normalisation")
+	}
+	// Distinct statistics per unit (newAnalyzer drew the variances at random, some negative).
+	bn := "/encoder/" + LatentBatchNormScope + "/"
+	units := testBlocks * testBlockSize
+	mean, variance := make([]float32, units), make([]float32, units)
+	for u := range units {
+		mean[u], variance[u] = 0.01*float32(u)-0.1, 0.5+0.03*float32(u)
+	}
+	setValue(t, store.GetVariable(bn+nn.RunningMeanName), mean)
+	setValue(t, store.GetVariable(bn+nn.RunningVarName), variance)
+	before, err := a.Atoms(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(before.Atom(0, 3), before.Atom(0, 1)); d < 1e-3 {
+		t.Fatalf("atoms 3 and 1 already agree (%g): the test would not tell", d)
+	}
+	if err := reviveBlocks(store, cfg, []int{3}, []int{1}, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := a.Atoms(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range enc.N {
+		c := enc.Code(i)
+		if d := maxAbsDiff(c[3*testBlockSize:4*testBlockSize], c[1*testBlockSize:2*testBlockSize]); d > 1e-5 {
+			t.Errorf("image %d: normalised θ_3 differs from θ_1 by %g after an exact copy", i, d)
+		}
+		if d := maxAbsDiff(enc.Atom(i, 3), enc.Atom(i, 1)); d > 1e-5 {
+			t.Errorf("image %d: atom 3 differs from atom 1 by %g after an exact copy", i, d)
+		}
+	}
+	for name, want := range map[string][]float32{nn.RunningMeanName: mean, nn.RunningVarName: variance} {
+		got := store.GetVariable(bn + name).MustValue().Value().([]float32)
+		for u := range units {
+			w := want[u]
+			if u/testBlockSize == 3 {
+				w = want[u-2*testBlockSize]
+			}
+			if got[u] != w {
+				t.Errorf("%s[%d] = %g after the revival, want %g", name, u, got[u], w)
+			}
+		}
 	}
 }
 
