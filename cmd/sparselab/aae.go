@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -42,7 +41,7 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	}
 	backendName := fs.String("backend", "", "GoMLX backend (default: $GOMLX_BACKEND or the best available)")
 	weights := fs.String("weights", "", "eval, atoms, decompose, traverse, superres, info: the weights to use: a checkpoint's path, \"run\" for the run folder's best.ckpt, or empty for the shipped weights (superres: paths, comma-separated, replace the shipped weights of the models they were trained as)")
-	asJSON := fs.Bool("json", false, "eval, atoms, decompose, traverse, superres: print the results as JSON")
+	asJSON := fs.Bool("json", false, "eval, atoms, decompose, traverse, superres, info: print the results as JSON")
 	exportTo := fs.String("to", "models/aae/weights", "export: folder receiving <dataset>-<aggregation>.ckpt; snapshot: folder receiving the run's last.ckpt and its history (required)")
 	force := fs.Bool("force", false, "export: replace the weights in --to even if they recorded a higher validation PSNR than the run's best")
 	images := fs.String("images", "0,1,2", "decompose: comma-separated test image indices (relative to --test_offset)")
@@ -117,26 +116,43 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		js, _ := json.MarshalIndent(c.Header.Meta, "", "  ")
-		fmt.Fprintf(stdout, "%s: %d variables\n%s\n", c.Path, len(c.Header.Variables), js)
 		var h *training.Result
 		if *weights == "" {
 			h, err = aae.ShippedHistory(params.MustGet[string](store, aae.ParamDataset), params.MustGet[string](store, aae.ParamAggregation))
 		} else {
 			h, err = runHistory(c.Path)
 		}
+		var p progress
+		if err == nil {
+			var shipped *training.Result // the shipped model's history, beside a run's
+			if *weights != "" {
+				ds, _ := c.Header.Meta[aae.ParamDataset].(string)
+				agg, _ := c.Header.Meta[aae.ParamAggregation].(string)
+				shipped, _ = aae.ShippedHistory(ds, agg) // none for a model never shipped: no comparison
+			}
+			p = readProgress(h, c.Header.Meta, true, epochs, shipped)
+		}
+		if *asJSON {
+			out := map[string]any{"checkpoint": c.Path, "variables": len(c.Header.Variables), "meta": c.Header.Meta}
+			if err != nil {
+				out["history_error"] = err.Error()
+			} else {
+				out["progress"] = p.jsonMap()
+			}
+			js, jerr := json.MarshalIndent(out, "", "  ")
+			if jerr != nil {
+				return fmt.Errorf("info: %w", jerr)
+			}
+			fmt.Fprintln(stdout, string(js))
+			return nil
+		}
+		js, _ := json.MarshalIndent(c.Header.Meta, "", "  ")
+		fmt.Fprintf(stdout, "%s: %d variables\n%s\n", c.Path, len(c.Header.Variables), js)
 		if err != nil {
 			fmt.Fprintf(stdout, "no training history beside it (%v)\n", err)
 			return nil
 		}
-		printProgress(stdout, h, c.Header.Meta)
-		var shipped *training.Result // the shipped model's history, beside a run's
-		ds, _ := c.Header.Meta[aae.ParamDataset].(string)
-		agg, _ := c.Header.Meta[aae.ParamAggregation].(string)
-		if *weights != "" {
-			shipped, _ = aae.ShippedHistory(ds, agg) // none for a model never shipped: no comparison
-		}
-		printBackTests(stdout, h, c.Header.Meta, epochs, shipped)
+		p.write(stdout)
 		return nil
 	}
 	b, choice, err := backend.New(*backendName)
@@ -536,147 +552,6 @@ func runHistory(path string) (*training.Result, error) {
 		}
 	}
 	return h, err
-}
-
-// printProgress summarises a training history's validation PSNR for `aae info` and at the end of
-// `aae train`: the best, and the line and the levelling-off curve through its last doubling of
-// epochs (what training twice as long would give, if the learning rate stays: the line's forecast
-// tends high, the curve's low).
-func printProgress(w io.Writer, h *training.Result, meta map[string]any) {
-	stepsPerEpoch := aae.StepsPerEpoch(meta)
-	best, bestStep, last := math.Inf(-1), 0, 0
-	for _, e := range h.Evals {
-		if v, ok := e.Metrics["psnr"]; ok {
-			if v > best {
-				best, bestStep = v, e.Step
-			}
-			last = max(last, e.Step)
-		}
-	}
-	if math.IsInf(best, -1) {
-		fmt.Fprintln(w, "training history: no validation yet")
-		return
-	}
-	epochs := func(step int) float64 { return float64(step-h.StartStep) / stepsPerEpoch }
-	fmt.Fprintf(w, "validation PSNR: best %.2f dB at step %d (epoch %.1f); last validation at epoch %.1f\n", best, bestStep, epochs(bestStep), epochs(last))
-	tr, err := h.Trend("psnr", stepsPerEpoch, 0, 0)
-	if err != nil {
-		fmt.Fprintf(w, "no trend over the last doubling of epochs: %v\n", err)
-		return
-	}
-	fmt.Fprintf(w, "trend: %s; at that rate %.2f dB after %.0f epochs (optimistic: the gain per doubling shrinks as a curve levels off, and a change of learning rate breaks the line)\n",
-		tr, tr.At(2*tr.To), 2*tr.To)
-	pt, err := h.PowerTrend("psnr", stepsPerEpoch, tr.From, tr.To)
-	if err != nil {
-		return
-	}
-	fmt.Fprintf(w, "levelling-off curve (power law) over the same validations: %s; %.2f dB after %.0f epochs (it tends low where the line tends high)\n",
-		pt, pt.At(2*pt.To), 2*pt.To)
-	ds, _ := meta[aae.ParamDataset].(string)
-	agg, _ := meta[aae.ParamAggregation].(string)
-	if p, ok := aae.PaperTable1[ds][agg]; ok {
-		eLine, eCurve := tr.EpochsTo(p.Mean), pt.EpochsTo(p.Mean)
-		line, curve := epochsTo(eLine, tr.To), epochsTo(eCurve, pt.To)
-		if line == curve {
-			line, curve = line+" by the line and the curve alike", ""
-		} else {
-			line, curve = line+" by the line, ", curve+" by the curve"
-		}
-		fmt.Fprintf(w, "the paper's Table 1 value for this model, %.2f dB, read as a validation PSNR: %s%s", p.Mean, line, curve)
-		// The wall time that would take at the last run's pace, where the history records it.
-		if eLine > tr.To && !math.IsInf(eCurve, 1) && h.StepsPerSecond > 0 {
-			pace := stepsPerEpoch / h.StepsPerSecond
-			more := approxDuration((eLine - tr.To) * pace)
-			if c := approxDuration((eCurve - tr.To) * pace); c != more {
-				more += " (line) to " + c + " (curve)"
-			}
-			fmt.Fprintf(w, "; at the last run's pace, %.0f s per epoch, %s more", pace, more)
-		}
-		fmt.Fprintln(w)
-	}
-}
-
-// printBackTests prints, for `aae info`, the back-tests of a history's trends at the given epochs
-// (nil: [training.DoublingEpochs] from 20 to the last validation) and, when shipped is
-// not nil, the shipped model's validation PSNR at the same epochs beside the history's.
-func printBackTests(w io.Writer, h *training.Result, meta map[string]any, epochs []float64, shipped *training.Result) {
-	stepsPerEpoch := aae.StepsPerEpoch(meta)
-	last := math.Inf(-1)
-	for _, e := range h.Evals {
-		if _, ok := e.Metrics["psnr"]; ok {
-			last = math.Max(last, float64(e.Step-h.StartStep)/stepsPerEpoch)
-		}
-	}
-	if math.IsInf(last, -1) {
-		return // printProgress said there is no validation
-	}
-	if epochs == nil {
-		epochs = training.DoublingEpochs(20, last)
-	}
-	if len(epochs) == 0 {
-		return // a history shorter than 20 epochs: nothing to back-test
-	}
-	fmt.Fprintln(w, "back-tests: each trend fitted to epochs E/4–E/2 and read at E, beside the validation there (the line tends to forecast high, the power law low)")
-	for _, e := range epochs {
-		if bt, err := h.BackTest("psnr", stepsPerEpoch, e); err != nil {
-			fmt.Fprintf(w, "  epoch %.0f: no back-test (%v)\n", e, err)
-		} else {
-			fmt.Fprintf(w, "  %s\n", bt)
-		}
-	}
-	if shipped == nil {
-		return
-	}
-	ds, _ := meta[aae.ParamDataset].(string)
-	agg, _ := meta[aae.ParamAggregation].(string)
-	fmt.Fprintf(w, "validation PSNR beside the shipped %s %s's history at the same step (this / shipped, dB):\n", ds, aae.DisplayName(agg))
-	for _, e := range epochs {
-		v, at, ok := h.ValueAt("psnr", h.StartStep+int(math.Round(e*stepsPerEpoch)))
-		sv, sat, sok := shipped.ValueAt("psnr", shipped.StartStep+int(math.Round(e*stepsPerEpoch)))
-		if !ok || !sok {
-			fmt.Fprintf(w, "  epoch %.0f: no validation of both by then\n", e)
-			continue
-		}
-		fmt.Fprintf(w, "  epoch %.0f: %.2f (epoch %.1f) / %.2f (epoch %.1f), %+.2f dB\n", e, v, float64(at-h.StartStep)/stepsPerEpoch, sv, float64(sat-shipped.StartStep)/stepsPerEpoch, v-sv)
-	}
-}
-
-// parseEpochs reads --backtest_epochs: positive numbers of epochs, comma-separated; nil for "".
-func parseEpochs(list string) ([]float64, error) {
-	if strings.TrimSpace(list) == "" {
-		return nil, nil
-	}
-	var epochs []float64
-	for _, f := range strings.Split(list, ",") {
-		e, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil || !(e > 0) || math.IsInf(e, 0) {
-			return nil, fmt.Errorf("--backtest_epochs %q: want positive numbers of epochs, comma-separated, such as 20,40,80", list)
-		}
-		epochs = append(epochs, e)
-	}
-	return epochs, nil
-}
-
-// epochsTo phrases a forecast's epochs to a value, from a run at epoch now.
-func epochsTo(e, now float64) string {
-	switch {
-	case math.IsInf(e, 1):
-		return "never"
-	case e <= now:
-		return "reached"
-	}
-	return fmt.Sprintf("after about %.0f epochs (%.1f doublings from %.0f)", e, math.Log2(e/now), now)
-}
-
-// approxDuration phrases seconds as about so many minutes, hours or days.
-func approxDuration(s float64) string {
-	switch {
-	case s < 90*60:
-		return fmt.Sprintf("about %.0f minutes", s/60)
-	case s < 72*3600:
-		return fmt.Sprintf("about %.0f hours", s/3600)
-	}
-	return fmt.Sprintf("about %.1f days", s/86400)
 }
 
 // formatUsage prints per-atom shares as percentages, blocks 0, 1, … in order.

@@ -441,6 +441,9 @@ func TestInfoProgress(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "no training history beside it") {
 		t.Errorf("without a history: exit %d, output %q %q; want a note that there is none", code, out, errOut)
 	}
+	if code, out, errOut := runCLI("aae", "info", "--weights", best, "--json"); code != 0 || !strings.Contains(out, `"history_error":`) {
+		t.Errorf("--json without a history: exit %d, output %q %q; want a history_error", code, out, errOut)
+	}
 	if err := h.SaveJSON(training.HistoryPath(filepath.Join(dir, "last.ckpt"))); err != nil {
 		t.Fatal(err)
 	}
@@ -513,6 +516,43 @@ func TestInfoBackTests(t *testing.T) {
 	}
 	if strings.Contains(out, "epoch 80") {
 		t.Errorf("output %q back-tests past the run's last validation", out)
+	}
+
+	// The same as JSON.
+	code, out, errOut = runCLI("aae", "info", "--weights", last, "--json")
+	var got struct {
+		Checkpoint string
+		Progress   struct {
+			BestPSNR  float64 `json:"best_psnr"`
+			LastEpoch float64 `json:"last_epoch"`
+			Trend     struct {
+				PerDoubling float64 `json:"per_doubling"`
+			}
+			EpochsToPaper struct{ Line, Curve *float64 } `json:"epochs_to_paper"`
+			BackTests     []struct {
+				Epoch, Line, Measured float64
+				FitFrom               float64 `json:"fit_from"`
+			} `json:"backtests"`
+			Beside []struct {
+				Epoch, PSNR float64
+				Shipped     float64 `json:"shipped_psnr"`
+			} `json:"beside_shipped"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
+		t.Fatalf("--json: exit %d, %v; output %q %q", code, err, out, errOut)
+	}
+	pr := got.Progress
+	// 15 + 2·log₂ e reaches the paper's 28.42 dB at e = 2^6.71 ≈ 105 epochs.
+	if got.Checkpoint != last || math.Abs(pr.BestPSNR-(15+2*math.Log2(50))) > 1e-9 || pr.LastEpoch != 50 || math.Abs(pr.Trend.PerDoubling-2) > 1e-9 ||
+		pr.EpochsToPaper.Line == nil || math.Abs(*pr.EpochsToPaper.Line-math.Exp2(6.71)) > 0.1 {
+		t.Errorf("--json: %+v", got)
+	}
+	if len(pr.BackTests) != 3 || pr.BackTests[0].Epoch != 20 || pr.BackTests[0].FitFrom != 5 || math.Abs(pr.BackTests[0].Line-pr.BackTests[0].Measured) > 1e-6 {
+		t.Errorf("--json back-tests: %+v, want 20, 40, 50 epochs, forecasts that hit", pr.BackTests)
+	}
+	if len(pr.Beside) != 3 || pr.Beside[0].Shipped != at20 {
+		t.Errorf("--json beside the shipped history: %+v, want 3 rows, %.2f at 20 epochs", pr.Beside, at20)
 	}
 }
 
