@@ -23,7 +23,12 @@
 # start MODE (third argument): "continue" (default) goes on from the shipped weights at Adam 1e-4
 # (the paper's rate; fresh moments), "scratch" trains the paper's recipe from the initial weights
 # (--seed 0). Both keep the shipped seed, split and batch size, validate every 5 epochs and keep
-# the best checkpoint. Set DEVICE_BACKEND to override the backend (default: XLA CUDA through the
+# the best checkpoint. "snapshot" instead resumes the run carried in models/aae/experiments that
+# trains the paper's recipe from scratch (mnist-max-lr1e-4-scratch-seed0, Adam moments and all,
+# validating every epoch as it always has); it can run beside "continue" (call 1:
+# `... start mnist 8 && bash scripts/device-train.sh start mnist 8 snapshot`), and collect brings
+# it back as a snapshot: `unpack` leaves it in $SPARSELAB_RUNS/device/snapshots/<name>, for
+# `sparselab aae info --weights .../last.ckpt` and a copy into models/aae/experiments/<name>. Set DEVICE_BACKEND to override the backend (default: XLA CUDA through the
 # JAX plugin; `DEVICE_BACKEND=onnx` rehearses the whole flow on a CPU machine).
 set -euo pipefail
 
@@ -59,6 +64,7 @@ pack() {
     du -sh "$dev/bin" "$dev/data"/* | sed 's/^/  /'
     echo "repository (tracked files): $(git ls-files -z | xargs -0 du -cb | tail -1 | cut -f1) bytes"
     echo 'call 1: carry [".device/bin", ".device/data/mnist"], command "bash scripts/device-train.sh start mnist 8"'
+    echo '  (to go on with the carried from-scratch run too: "... start mnist 8 && bash scripts/device-train.sh start mnist 8 snapshot")'
     echo 'call 2 (at once): carry [".device/data/fashion-mnist"], command "bash scripts/device-train.sh start fashion-mnist 6 && bash scripts/device-train.sh collect 7", timeout_s 590'
 }
 
@@ -103,7 +109,12 @@ start() {
         xz -dc "$f" | gzip -1 >"$state/data/$ds/$(basename "$f" .xz).gz"
     done
     local from=true
-    case $mode in continue) ;; scratch) from=false ;; *) die "mode $mode: want continue or scratch" ;; esac
+    case $mode in
+    continue) ;;
+    scratch) from=false ;;
+    snapshot) start_snapshot "$ds" "$minutes"; return ;;
+    *) die "mode $mode: want continue, scratch or snapshot" ;;
+    esac
     for agg in $(models_of); do
         local run=$state/runs/$ds-$agg
         if alive "$run/pid"; then
@@ -134,13 +145,44 @@ start() {
     for agg in $(models_of); do tail -n 2 "$state/runs/$ds-$agg/train.log" | sed "s/^/  $ds $agg: /"; done
 }
 
+# snapshots are the carried runs "start DATASET MINUTES snapshot" resumes: name, dataset, aggregation.
+snapshots() { echo "mnist-max-lr1e-4-scratch-seed0 mnist max"; }
+
+start_snapshot() {
+    local ds=$1 minutes=$2 started=0
+    while read -r name sds agg; do
+        [ "$sds" = "$ds" ] || continue
+        local src=models/aae/experiments/$name run=$state/snapshots/$name
+        [ -s "$src/last.ckpt" ] || die "no $src/last.ckpt in this checkout"
+        if alive "$run/pid"; then
+            die "$run is still training (pid $(cat "$run/pid")): wait for it, or collect"
+        fi
+        mkdir -p "$run"
+        # A folder left by an earlier call goes on from where it stopped; a new one starts from the
+        # carried snapshot.
+        [ -e "$run/last.ckpt" ] || cp "$src/last.ckpt" "$src/last.ckpt.history.json" "$run/"
+        setsid nohup "$state/bin/sparselab" aae train --dataset "$ds" --aggregation "$agg" --run_dir "$run" \
+            --from_shipped=false --learning_rate 1e-4 --steps 100000000 --eval_every 375 \
+            --time_budget "${minutes}m" --backend "$DEVICE_BACKEND" >"$run/train.log" 2>&1 </dev/null &
+        echo "$!" >"$run/pid"
+        echo "resumed the snapshot $name ($ds $agg, ${minutes} min, $DEVICE_BACKEND): $run"
+        started=$((started + 1))
+    done < <(snapshots)
+    [ "$started" -gt 0 ] || die "no carried run of $ds to resume (snapshots: $(snapshots | cut -d' ' -f1 | tr '\n' ' '))"
+    sleep 20
+    while read -r name sds _; do
+        [ "$sds" = "$ds" ] && tail -n 2 "$state/snapshots/$name/train.log" | sed "s/^/  $name: /"
+    done < <(snapshots)
+    return 0
+}
+
 collect() {
     local wait_min=${1:-0}
     setup_env
     local deadline=$(($(date +%s) + wait_min * 60))
     while :; do
         local running=0
-        for p in "$state"/runs/*/pid; do
+        for p in "$state"/runs/*/pid "$state"/snapshots/*/pid; do
             if [ -e "$p" ] && alive "$p"; then
                 running=$((running + 1))
             else
@@ -150,7 +192,7 @@ collect() {
         [ "$running" -eq 0 ] && break
         if [ "$(date +%s)" -ge "$deadline" ]; then
             echo "$running training(s) still running at the deadline: stopping them (they checkpoint on SIGINT)"
-            for p in "$state"/runs/*/pid; do
+            for p in "$state"/runs/*/pid "$state"/snapshots/*/pid; do
                 if alive "$p"; then kill -INT "$(cat "$p")" 2>/dev/null || true; fi
             done
             sleep 15
@@ -176,6 +218,21 @@ collect() {
             tar -C "$stage" -czf "$out/$name.tar.gz" .
         fi
     done
+    for run in "$state"/snapshots/*; do
+        [ -d "$run" ] || continue
+        local name
+        name=$(basename "$run")
+        {
+            echo "== snapshot $name"
+            tail -n 5 "$run/train.log"
+        } >>"$out/device-train.log"
+        local stage=$state/stage/snapshot-$name
+        rm -rf "$stage"; mkdir -p "$stage"
+        if "$state/bin/sparselab" aae snapshot --run_dir "$run" --to "$stage" >>"$out/device-train.log" 2>&1; then
+            cp "$run/train.log" "$stage/train.log"
+            tar -C "$stage" -czf "$out/snapshot-$name.tar.gz" .
+        fi
+    done
     if command -v nvidia-smi >/dev/null; then
         nvidia-smi --query-gpu=name,memory.used --format=csv >>"$out/device-train.log" 2>&1 || true
     fi
@@ -187,7 +244,17 @@ unpack() {
     local from=${1:?folder with the <ds>-<agg>.tar.gz files}
     local runs=${SPARSELAB_RUNS:-$HOME/.cache/sparselab/runs}/device
     mkdir -p "$runs"
+    for t in "$from"/snapshot-*.tar.gz; do
+        [ -e "$t" ] || continue
+        local name
+        name=$(basename "$t" .tar.gz); name=${name#snapshot-}
+        rm -rf "$runs/snapshots/$name"; mkdir -p "$runs/snapshots/$name"
+        tar -C "$runs/snapshots/$name" -xzf "$t"
+        echo "snapshot $name: $runs/snapshots/$name (copy last.ckpt and its history into models/aae/experiments/$name to carry it on)"
+        go run ./cmd/sparselab aae info --weights "$runs/snapshots/$name/last.ckpt" | grep -E '^(validation PSNR: best|trend:)'
+    done
     for t in "$from"/*.tar.gz; do
+        case $(basename "$t") in snapshot-*) continue ;; esac
         tar -C "$runs" -xzf "$t"
         local name ds agg
         name=$(basename "$t" .tar.gz); ds=${name%-*}; agg=${name##*-}
@@ -202,5 +269,5 @@ pack) pack ;;
 start) shift; start "$@" ;;
 collect) shift; collect "$@" ;;
 unpack) shift; unpack "$@" ;;
-*) die "usage: $0 pack | start DATASET MINUTES [continue|scratch] | collect [WAIT_MINUTES] | unpack DIR" ;;
+*) die "usage: $0 pack | start DATASET MINUTES [continue|scratch|snapshot] | collect [WAIT_MINUTES] | unpack DIR" ;;
 esac
