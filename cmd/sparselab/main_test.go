@@ -518,6 +518,14 @@ func TestInfoBackTests(t *testing.T) {
 		t.Errorf("output %q back-tests past the run's last validation", out)
 	}
 
+	// Past the run's last validation there is nothing to compare with.
+	code, out, errOut = runCLI("aae", "info", "--weights", last, "--backtest_epochs", "60")
+	for _, want := range []string{"epoch 60: no back-test", "nothing to compare the forecast with", "epoch 60: not reached by both histories"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("exit %d, output %q %q; want %q", code, out, errOut, want)
+		}
+	}
+
 	// The same as JSON.
 	code, out, errOut = runCLI("aae", "info", "--weights", last, "--json")
 	var got struct {

@@ -43,7 +43,8 @@ type backTestRow struct {
 	err   error
 }
 
-// besideRow reads a run's validation and the shipped model's at the same step (ok: both exist).
+// besideRow reads a run's validation and the shipped model's at the same step (ok: both histories
+// reach it).
 type besideRow struct {
 	epoch           float64
 	psnr, shipped   float64
@@ -104,10 +105,19 @@ func readProgress(h *training.Result, meta map[string]any, backTests bool, epoch
 	ds, _ := meta[aae.ParamDataset].(string)
 	agg, _ := meta[aae.ParamAggregation].(string)
 	p.shippedName = ds + " " + aae.DisplayName(agg)
+	shippedLast := 0
+	for _, e := range shipped.Evals {
+		if _, ok := e.Metrics["psnr"]; ok {
+			shippedLast = max(shippedLast, e.Step)
+		}
+	}
 	for _, e := range epochs {
-		v, at, ok := h.ValueAt("psnr", h.StartStep+int(math.Round(e*p.stepsPerEpoch)))
-		sv, sat, sok := shipped.ValueAt("psnr", shipped.StartStep+int(math.Round(e*p.stepsPerEpoch)))
-		p.beside = append(p.beside, besideRow{epoch: e, psnr: v, shipped: sv, atEpoch: epoch(at, h.StartStep), shipAt: epoch(sat, shipped.StartStep), ok: ok && sok})
+		step, shipStep := h.StartStep+int(math.Round(e*p.stepsPerEpoch)), shipped.StartStep+int(math.Round(e*p.stepsPerEpoch))
+		v, at, ok := h.ValueAt("psnr", step)
+		sv, sat, sok := shipped.ValueAt("psnr", shipStep)
+		// Both read where each history reaches the epoch, not at its end.
+		ok = ok && sok && last >= step && shippedLast >= shipStep
+		p.beside = append(p.beside, besideRow{epoch: e, psnr: v, shipped: sv, atEpoch: epoch(at, h.StartStep), shipAt: epoch(sat, shipped.StartStep), ok: ok})
 	}
 	return p
 }
@@ -168,7 +178,7 @@ func (p progress) write(w io.Writer) {
 	}
 	for _, r := range p.beside {
 		if !r.ok {
-			fmt.Fprintf(w, "  epoch %.0f: no validation of both by then\n", r.epoch)
+			fmt.Fprintf(w, "  epoch %.0f: not reached by both histories\n", r.epoch)
 			continue
 		}
 		fmt.Fprintf(w, "  epoch %.0f: %.2f (epoch %.1f) / %.2f (epoch %.1f), %+.2f dB\n", r.epoch, r.psnr, r.atEpoch, r.shipped, r.shipAt, r.psnr-r.shipped)

@@ -39,7 +39,8 @@ func (b BackTest) String() string {
 
 // BackTest fits both trends to the metric's validations in r between epochs epoch/4 and epoch/2
 // (counted as [Result.Trend] counts them) and reads them, and the validation, at epoch. It fails
-// where either fit does, such as with too few validations in the window.
+// where either fit does, such as with too few validations in the window, and where the history
+// ends before epoch.
 func (r *Result) BackTest(metric string, stepsPerEpoch, epoch float64) (BackTest, error) {
 	if !(epoch > 0) {
 		return BackTest{}, fmt.Errorf("back-test of %q: the epoch to forecast must be positive, got %g", metric, epoch)
@@ -52,14 +53,25 @@ func (r *Result) BackTest(metric string, stepsPerEpoch, epoch float64) (BackTest
 	if b.Curve, err = r.PowerTrend(metric, stepsPerEpoch, epoch/4, epoch/2); err != nil {
 		return BackTest{}, fmt.Errorf("back-test for epoch %g: %w", epoch, err)
 	}
+	step := r.StartStep + int(math.Round(epoch*stepsPerEpoch))
+	last := math.MinInt
+	for _, e := range r.Evals {
+		if _, ok := e.Metrics[metric]; ok {
+			last = max(last, e.Step)
+		}
+	}
+	if last < step {
+		return BackTest{}, fmt.Errorf("back-test for epoch %g: the last validation of %q is at epoch %.1f, nothing to compare the forecast with", epoch, metric, float64(last-r.StartStep)/stepsPerEpoch)
+	}
 	// The fits found validations before epoch/2, so there is one to read.
-	v, at, _ := r.ValueAt(metric, r.StartStep+int(math.Round(epoch*stepsPerEpoch)))
+	v, at, _ := r.ValueAt(metric, step)
 	b.Measured, b.MeasuredAt = v, float64(at-r.StartStep)/stepsPerEpoch
 	return b, nil
 }
 
 // DoublingEpochs lists first, 2·first, 4·first, … while below last, then last: the epochs a run of
-// last epochs is back-tested at by default ([Result.BackTest]). It is empty when last < first.
+// last epochs is back-tested at by default ([Result.BackTest]). It is empty when last < first or
+// first is not positive.
 func DoublingEpochs(first, last float64) []float64 {
 	var es []float64
 	if !(first > 0) || last < first {

@@ -83,6 +83,7 @@ func TestBackTest(t *testing.T) {
 		{"zero epoch", "psnr", 0, "the epoch to forecast must be positive"},
 		{"too few validations", "psnr", 10, "back-test for epoch 10: \"psnr\": power trend: 3 validations"},
 		{"unknown metric", "ssim", 40, "back-test for epoch 40: log trend of \"ssim\""},
+		{"past the history", "psnr", 60, "back-test for epoch 60: the last validation of \"psnr\" is at epoch 50.0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := r.BackTest(tc.metric, 10, tc.epoch)
