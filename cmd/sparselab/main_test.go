@@ -422,16 +422,22 @@ func TestBenchReport(t *testing.T) {
 	}
 }
 
+// logHistory returns the metadata of an MNIST MAX-AAE checkpoint (375 steps per epoch) and a
+// history validated every epoch from 1 to epochs on 15 + 2·log₂ e dB.
+func logHistory(epochs int) (map[string]any, *training.Result) {
+	meta := map[string]any{"paper": "000", "dataset": "mnist", "aggregation": "max", "batch_size": 64.0, "train_images": 24000.0}
+	h := &training.Result{EndStep: 375 * epochs}
+	for e := 1; e <= epochs; e++ {
+		h.Evals = append(h.Evals, training.EvalPoint{Step: 375 * e, Metrics: map[string]float64{"psnr": 15 + 2*math.Log2(float64(e))}})
+	}
+	return meta, h
+}
+
 // TestInfoProgress checks what `aae info` says of a checkpoint's training history: the best
 // validation and the line through the last doubling of epochs, read beside the checkpoint or, for
 // a run folder's best.ckpt, beside its last.ckpt.
 func TestInfoProgress(t *testing.T) {
-	meta := map[string]any{"paper": "000", "dataset": "mnist", "aggregation": "max", "batch_size": 64.0, "train_images": 24000.0}
-	// Validations every epoch (375 steps) on 15 + 2·log₂ e.
-	h := &training.Result{EndStep: 375 * 8}
-	for e := 1; e <= 8; e++ {
-		h.Evals = append(h.Evals, training.EvalPoint{Step: 375 * e, Metrics: map[string]float64{"psnr": 15 + 2*math.Log2(float64(e))}})
-	}
+	meta, h := logHistory(8)
 	dir := t.TempDir()
 	best := filepath.Join(dir, "best.ckpt")
 	if err := training.WriteCheckpoint(best, meta, nil); err != nil {
@@ -483,12 +489,7 @@ func TestInfoProgress(t *testing.T) {
 // TestInfoBackTests checks the back-tests `aae info` prints for a run's history, by default at
 // 20, 40, … epochs and the last validation, and the shipped model's history beside the run's.
 func TestInfoBackTests(t *testing.T) {
-	meta := map[string]any{"paper": "000", "dataset": "mnist", "aggregation": "max", "batch_size": 64.0, "train_images": 24000.0}
-	// Validations every epoch (375 steps) on 15 + 2·log₂ e, for 50 epochs.
-	h := &training.Result{EndStep: 375 * 50}
-	for e := 1; e <= 50; e++ {
-		h.Evals = append(h.Evals, training.EvalPoint{Step: 375 * e, Metrics: map[string]float64{"psnr": 15 + 2*math.Log2(float64(e))}})
-	}
+	meta, h := logHistory(50)
 	dir := t.TempDir()
 	last := filepath.Join(dir, "last.ckpt")
 	if err := training.WriteCheckpoint(last, meta, nil); err != nil {

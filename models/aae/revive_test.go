@@ -28,6 +28,21 @@ func fc2(t *testing.T, store *model.Store) (w, b []float32) {
 	return flat("weight"), flat("bias")
 }
 
+// sameBlocks checks that block k's code θ_k and atom equal block j's on every image of enc, within
+// tol: what an exact copy of block j's encoder weights into block k gives.
+func sameBlocks(t *testing.T, enc *Encoding, k, j int, tol float64) {
+	t.Helper()
+	for i := range enc.N {
+		c := enc.Code(i)
+		if d := maxAbsDiff(c[k*testBlockSize:(k+1)*testBlockSize], c[j*testBlockSize:(j+1)*testBlockSize]); d > tol {
+			t.Errorf("image %d: θ_%d differs from θ_%d by %g after an exact copy", i, k, j, d)
+		}
+		if d := maxAbsDiff(enc.Atom(i, k), enc.Atom(i, j)); d > tol {
+			t.Errorf("image %d: atom %d differs from atom %d by %g after an exact copy", i, k, j, d)
+		}
+	}
+}
+
 // TestReviveBlocks checks the copy ReviveIdle makes: without noise, block 3 of the encoder's
 // last layer becomes block 1 exactly (so its θ and atom are block 1's); with noise, only the
 // revived block's units change, each from its source by a perturbation of about the relative
@@ -45,16 +60,8 @@ func TestReviveBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range enc.N {
-		c := enc.Code(i)
-		// Equal up to float rounding: the backend may sum different columns in different orders.
-		if d := maxAbsDiff(c[3*testBlockSize:4*testBlockSize], c[1*testBlockSize:2*testBlockSize]); d > 1e-6 {
-			t.Errorf("image %d: θ_3 differs from θ_1 by %g after an exact copy", i, d)
-		}
-		if d := maxAbsDiff(enc.Atom(i, 3), enc.Atom(i, 1)); d > 1e-6 {
-			t.Errorf("image %d: atom 3 differs from atom 1 by %g after an exact copy", i, d)
-		}
-	}
+	// Equal up to float rounding: the backend may sum different columns in different orders.
+	sameBlocks(t, enc, 3, 1, 1e-6)
 
 	setFC2(t, store, w0, b0)
 	const noise = 0.1
@@ -127,15 +134,7 @@ func TestReviveBlocksLatentBatchNorm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range enc.N {
-		c := enc.Code(i)
-		if d := maxAbsDiff(c[3*testBlockSize:4*testBlockSize], c[1*testBlockSize:2*testBlockSize]); d > 1e-5 {
-			t.Errorf("image %d: normalised θ_3 differs from θ_1 by %g after an exact copy", i, d)
-		}
-		if d := maxAbsDiff(enc.Atom(i, 3), enc.Atom(i, 1)); d > 1e-5 {
-			t.Errorf("image %d: atom 3 differs from atom 1 by %g after an exact copy", i, d)
-		}
-	}
+	sameBlocks(t, enc, 3, 1, 1e-5)
 	for name, want := range map[string][]float32{nn.RunningMeanName: mean, nn.RunningVarName: variance} {
 		got := store.GetVariable(bn + name).MustValue().Value().([]float32)
 		for u := range units {
