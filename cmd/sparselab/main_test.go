@@ -503,6 +503,12 @@ func TestInfoBackTests(t *testing.T) {
 		t.Fatal(err)
 	}
 	at20, _, _ := shipped.ValueAt("psnr", shipped.StartStep+20*375)
+	shippedBest := math.Inf(-1)
+	for _, e := range shipped.Evals {
+		if v, ok := e.Metrics["psnr"]; ok {
+			shippedBest = max(shippedBest, v)
+		}
+	}
 	code, out, errOut := runCLI("aae", "info", "--weights", last)
 	for _, want := range []string{
 		// On an exact line both trends forecast the measured value: 15 + 2·log₂ 20 = 23.64.
@@ -510,6 +516,8 @@ func TestInfoBackTests(t *testing.T) {
 		"epoch 40 from epochs 10–20: line 25.64 (",
 		"epoch 50 from epochs 13–25: line 26.29 (",
 		fmt.Sprintf("epoch 20: 23.64 (epoch 20.0) / %.2f (epoch 20.0), %+.2f dB", at20, 15+2*math.Log2(20)-at20),
+		// The shipped MAX-AAE's best (about 25.4 dB) lies below 15 + 2·log₂ 50 = 26.29.
+		fmt.Sprintf("the shipped mnist MAX-AAE's best validation PSNR, %.2f dB (epoch ", shippedBest), "reached by the line and the curve alike",
 	} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("exit %d, output %q %q; want %q", code, out, errOut, want)
@@ -546,6 +554,8 @@ func TestInfoBackTests(t *testing.T) {
 				Epoch, PSNR float64
 				Shipped     float64 `json:"shipped_psnr"`
 			} `json:"beside_shipped"`
+			ShippedBest         float64                        `json:"shipped_best_psnr"`
+			EpochsToShippedBest struct{ Line, Curve *float64 } `json:"epochs_to_shipped_best"`
 		}
 	}
 	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil {
@@ -562,6 +572,9 @@ func TestInfoBackTests(t *testing.T) {
 	}
 	if len(pr.Beside) != 3 || pr.Beside[0].Shipped != at20 {
 		t.Errorf("--json beside the shipped history: %+v, want 3 rows, %.2f at 20 epochs", pr.Beside, at20)
+	}
+	if to := pr.EpochsToShippedBest.Line; pr.ShippedBest != shippedBest || to == nil || math.Abs(*to-math.Exp2((shippedBest-15)/2)) > 1e-6 {
+		t.Errorf("--json shipped best: %v, epochs to it %+v; want %v at 2^((best−15)/2) epochs", pr.ShippedBest, pr.EpochsToShippedBest, shippedBest)
 	}
 }
 

@@ -15,8 +15,8 @@ import (
 // validation PSNR: the best; the line and the levelling-off curve through its last doubling of
 // epochs (what training twice as long would give, if the learning rate stays: the line's forecast
 // tends high, the curve's low); the epochs each needs to the paper's Table 1 value; and, for
-// `aae info`, the trends' back-tests and the shipped model's history beside a run's. Its text
-// and its JSON are two views of the same numbers.
+// `aae info`, the trends' back-tests, the shipped model's history beside a run's and the epochs to
+// the shipped model's best validation PSNR. Its text and its JSON are two views of the same numbers.
 type progress struct {
 	stepsPerEpoch float64
 	validated     bool // some validation records the PSNR
@@ -34,6 +34,10 @@ type progress struct {
 	backTests     []backTestRow
 	shippedName   string // "mnist MAX-AAE" where beside holds the shipped model's history
 	beside        []besideRow
+	// The shipped model's best validation PSNR, the epoch of it, and the epochs the run needs to
+	// it by the line and the curve (+Inf: never; NaN: no trend); shippedBest 0: not read.
+	shippedBest, shippedBestEpoch float64
+	toShippedLine, toShippedCurve float64
 }
 
 // backTestRow is one back-test of [progress]: the back-test, or why there is none at Epoch.
@@ -105,10 +109,23 @@ func readProgress(h *training.Result, meta map[string]any, backTests bool, epoch
 	ds, _ := meta[aae.ParamDataset].(string)
 	agg, _ := meta[aae.ParamAggregation].(string)
 	p.shippedName = ds + " " + aae.DisplayName(agg)
-	shippedLast := 0
+	shippedLast, shippedBestStep := 0, 0
 	for _, e := range shipped.Evals {
-		if _, ok := e.Metrics["psnr"]; ok {
+		if v, ok := e.Metrics["psnr"]; ok {
 			shippedLast = max(shippedLast, e.Step)
+			if v > p.shippedBest {
+				p.shippedBest, shippedBestStep = v, e.Step
+			}
+		}
+	}
+	if p.shippedBest > 0 {
+		p.shippedBestEpoch = epoch(shippedBestStep, shipped.StartStep)
+		p.toShippedLine, p.toShippedCurve = math.NaN(), math.NaN()
+		if p.trend != nil {
+			p.toShippedLine = p.trend.EpochsTo(p.shippedBest)
+		}
+		if p.curve != nil {
+			p.toShippedCurve = p.curve.EpochsTo(p.shippedBest)
 		}
 	}
 	for _, e := range epochs {
@@ -146,13 +163,7 @@ func (p progress) write(w io.Writer) {
 	}
 	if p.paper != 0 {
 		now := p.trend.To
-		line, curve := epochsTo(p.toPaperLine, now), epochsTo(p.toPaperCurve, now)
-		if line == curve {
-			line, curve = line+" by the line and the curve alike", ""
-		} else {
-			line, curve = line+" by the line, ", curve+" by the curve"
-		}
-		fmt.Fprintf(w, "the paper's Table 1 value for this model, %.2f dB, read as a validation PSNR: %s%s", p.paper, line, curve)
+		fmt.Fprintf(w, "the paper's Table 1 value for this model, %.2f dB, read as a validation PSNR: %s", p.paper, forecastPhrase(p.toPaperLine, p.toPaperCurve, now))
 		// The wall time that would take at the last run's pace, where the history records it.
 		if p.toPaperLine > now && !math.IsInf(p.toPaperCurve, 1) && p.pace > 0 {
 			more := approxDuration((p.toPaperLine - now) * p.pace)
@@ -183,6 +194,23 @@ func (p progress) write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  epoch %.0f: %.2f (epoch %.1f) / %.2f (epoch %.1f), %+.2f dB\n", r.epoch, r.psnr, r.atEpoch, r.shipped, r.shipAt, r.psnr-r.shipped)
 	}
+	if p.shippedBest > 0 && p.trend != nil {
+		fmt.Fprintf(w, "the shipped %s's best validation PSNR, %.2f dB (epoch %.0f): %s\n", p.shippedName, p.shippedBest, p.shippedBestEpoch,
+			forecastPhrase(p.toShippedLine, p.toShippedCurve, p.trend.To))
+	}
+}
+
+// forecastPhrase says when the line and the curve reach a value: after line and curve epochs, from
+// a run at epoch now (NaN: that trend could not be fitted).
+func forecastPhrase(line, curve, now float64) string {
+	l, c := epochsTo(line, now), epochsTo(curve, now)
+	switch {
+	case math.IsNaN(curve):
+		return l + " by the line"
+	case l == c:
+		return l + " by the line and the curve alike"
+	}
+	return l + " by the line, " + c + " by the curve"
 }
 
 // finite is x, or nil where JSON cannot hold it (±Inf, NaN).
@@ -244,6 +272,10 @@ func (p progress) jsonMap() map[string]any {
 	}
 	if bs != nil {
 		out["beside_shipped"] = bs
+	}
+	if p.shippedBest > 0 {
+		out["shipped_best_psnr"], out["shipped_best_epoch"] = p.shippedBest, p.shippedBestEpoch
+		out["epochs_to_shipped_best"] = map[string]any{"line": finite(p.toShippedLine), "curve": finite(p.toShippedCurve)}
 	}
 	return out
 }
