@@ -61,18 +61,10 @@ type besideRow struct {
 // last validation) and, when shipped is not nil, reads the shipped model's history at the same
 // epochs.
 func readProgress(h *training.Result, meta map[string]any, backTests bool, epochs []float64, shipped *training.Result) progress {
-	p := progress{stepsPerEpoch: aae.StepsPerEpoch(meta), best: math.Inf(-1)}
+	p := progress{stepsPerEpoch: aae.StepsPerEpoch(meta)}
 	epoch := func(step, start int) float64 { return float64(step-start) / p.stepsPerEpoch }
-	last := 0
-	for _, e := range h.Evals {
-		if v, ok := e.Metrics["psnr"]; ok {
-			p.validated = true
-			if v > p.best {
-				p.best, p.bestStep = v, e.Step
-			}
-			last = max(last, e.Step)
-		}
-	}
+	var last int
+	p.best, p.bestStep, last, p.validated = bestPSNR(h)
 	if !p.validated {
 		return p
 	}
@@ -109,17 +101,9 @@ func readProgress(h *training.Result, meta map[string]any, backTests bool, epoch
 	ds, _ := meta[aae.ParamDataset].(string)
 	agg, _ := meta[aae.ParamAggregation].(string)
 	p.shippedName = ds + " " + aae.DisplayName(agg)
-	shippedLast, shippedBestStep := 0, 0
-	for _, e := range shipped.Evals {
-		if v, ok := e.Metrics["psnr"]; ok {
-			shippedLast = max(shippedLast, e.Step)
-			if v > p.shippedBest {
-				p.shippedBest, shippedBestStep = v, e.Step
-			}
-		}
-	}
-	if p.shippedBest > 0 {
-		p.shippedBestEpoch = epoch(shippedBestStep, shipped.StartStep)
+	shippedBest, shippedBestStep, shippedLast, shippedOK := bestPSNR(shipped)
+	if shippedOK {
+		p.shippedBest, p.shippedBestEpoch = shippedBest, epoch(shippedBestStep, shipped.StartStep)
 		p.toShippedLine, p.toShippedCurve = math.NaN(), math.NaN()
 		if p.trend != nil {
 			p.toShippedLine = p.trend.EpochsTo(p.shippedBest)
@@ -137,6 +121,22 @@ func readProgress(h *training.Result, meta map[string]any, backTests bool, epoch
 		p.beside = append(p.beside, besideRow{epoch: e, psnr: v, shipped: sv, atEpoch: epoch(at, h.StartStep), shipAt: epoch(sat, shipped.StartStep), ok: ok})
 	}
 	return p
+}
+
+// bestPSNR is the best validation PSNR of history h, its step and the last validation's step; ok
+// is false where no validation records the PSNR.
+func bestPSNR(h *training.Result) (best float64, bestStep, last int, ok bool) {
+	best = math.Inf(-1)
+	for _, e := range h.Evals {
+		if v, found := e.Metrics["psnr"]; found {
+			ok = true
+			if v > best {
+				best, bestStep = v, e.Step
+			}
+			last = max(last, e.Step)
+		}
+	}
+	return best, bestStep, last, ok
 }
 
 // printProgress writes the progress of history h at the end of `aae train`: no back-tests.
