@@ -53,7 +53,8 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 	ckpt := fs.String("ckpt", "", "import: the checkpoint to write (default: --from with .ckpt for .npz)")
 	reviveNoise := fs.Float64("revive_noise", 0, fmt.Sprintf("revive: noise added to the copied encoder weights, relative to their root mean square (0: %g; negative: an exact copy)", aae.DefaultReviveNoise))
 	reviveImages := fs.Int("revive_images", aae.DefaultReviveImages, "revive: number of training images (the first of the run's split) to find the idle atoms on")
-	backtestEpochs := fs.String("backtest_epochs", "", "info: epochs at which to back-test the trends (each fitted to the doubling of epochs before) and to read the shipped model's history beside a run's, comma-separated (empty: 20, 40, 80, … and the last validation)")
+	backtestEpochs := fs.String("backtest_epochs", "", "info: epochs at which to back-test the trends (each fitted to the doubling of epochs before) and to read the history --beside names beside a run's, comma-separated (empty: 20, 40, 80, … and the last validation)")
+	beside := fs.String("beside", "", "info: a checkpoint whose training history is read beside the run's, step for step (its .history.json; for a best.ckpt, its run folder's); empty: the shipped weights of the run's model")
 	outDir := fs.String("out", "out/aae", "atoms, decompose, traverse, superres: folder for the PNG figures")
 	switch sub {
 	case "train", "eval", "export", "snapshot", "info", "superres", "decompose", "traverse", "atoms", "import", "revive":
@@ -124,13 +125,21 @@ func runAAE(args []string, stdout, stderr io.Writer) error {
 		}
 		var p progress
 		if err == nil {
-			var shipped *training.Result // the shipped model's history, beside a run's
-			if *weights != "" {
+			var ref *training.Result // the history beside a run's: --beside, else the shipped model's
+			var refName string
+			switch {
+			case *beside != "":
+				refName = runWeights(store, *beside)
+				if ref, err = runHistory(refName); err != nil {
+					return fmt.Errorf("--beside %s: %w (give a checkpoint with its training history: a run's last.ckpt or best.ckpt, or exported weights)", *beside, err)
+				}
+			case *weights != "":
 				ds, _ := c.Header.Meta[aae.ParamDataset].(string)
 				agg, _ := c.Header.Meta[aae.ParamAggregation].(string)
-				shipped, _ = aae.ShippedHistory(ds, agg) // none for a model never shipped: no comparison
+				ref, _ = aae.ShippedHistory(ds, agg) // none for a model never shipped: no comparison
+				refName = "the shipped " + ds + " " + aae.DisplayName(agg)
 			}
-			p = readProgress(h, c.Header.Meta, true, epochs, shipped)
+			p = readProgress(h, c.Header.Meta, true, epochs, ref, refName)
 		}
 		if *asJSON {
 			out := map[string]any{"checkpoint": c.Path, "variables": len(c.Header.Variables), "meta": c.Header.Meta}

@@ -336,12 +336,14 @@ func TestAtomsUsage(t *testing.T) {
 	}
 }
 
-// TestRevive revives the shipped MNIST MAX-AAE's idle atoms with exact copies (no noise) and
-// checks that the run folder's new checkpoint reconstructs as the shipped weights do, carries
-// their step and history, and that a second revive into the same folder is refused.
+// TestRevive revives the idle atoms of the MNIST MAX-AAE shipped until 2026-12-08 (nine of 20,
+// kept in models/aae/experiments) with exact copies (no noise) and checks that the run folder's
+// new checkpoint reconstructs as those weights do, carries their step and history, and that a
+// second revive into the same folder is refused.
 func TestRevive(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	code, out, errOut := runCLI("aae", "revive", "--backend", "go", "--revive_images", "20", "--revive_noise", "-1", "--run_dir", dir)
+	before := filepath.Join("..", "..", "models", "aae", "experiments", "mnist-max-previously-shipped", "last.ckpt")
+	code, out, errOut := runCLI("aae", "revive", "--backend", "go", "--weights", before, "--revive_images", "20", "--revive_noise", "-1", "--run_dir", dir)
 	if code != 0 {
 		t.Fatalf("aae revive exited %d: %s", code, errOut)
 	}
@@ -352,11 +354,7 @@ func TestRevive(t *testing.T) {
 		t.Errorf("history: %v", err)
 	}
 	eval := func(weights string) float64 {
-		args := []string{"aae", "eval", "--backend", "go", "--test_count", "4", "--json"}
-		if weights != "" {
-			args = append(args, "--weights", weights)
-		}
-		code, out, errOut := runCLI(args...)
+		code, out, errOut := runCLI("aae", "eval", "--backend", "go", "--test_count", "4", "--json", "--weights", weights)
 		if code != 0 {
 			t.Fatalf("aae eval %s exited %d: %s", weights, code, errOut)
 		}
@@ -368,10 +366,10 @@ func TestRevive(t *testing.T) {
 		}
 		return res.PSNR
 	}
-	if shipped, revived := eval(""), eval(filepath.Join(dir, "last.ckpt")); math.Abs(shipped-revived) > 1e-3 || shipped < 20 {
-		t.Errorf("exact copies into idle blocks changed the test PSNR: %.4f → %.4f dB", shipped, revived)
+	if from, revived := eval(before), eval(filepath.Join(dir, "last.ckpt")); math.Abs(from-revived) > 1e-3 || from < 20 {
+		t.Errorf("exact copies into idle blocks changed the test PSNR: %.4f → %.4f dB", from, revived)
 	}
-	code, _, errOut = runCLI("aae", "revive", "--backend", "go", "--revive_images", "20", "--run_dir", dir)
+	code, _, errOut = runCLI("aae", "revive", "--backend", "go", "--weights", before, "--revive_images", "20", "--run_dir", dir)
 	if code != 1 || !strings.Contains(errOut, "already holds a checkpoint") {
 		t.Errorf("second revive into %s: exit %d, %s", dir, code, errOut)
 	}
@@ -487,7 +485,8 @@ func TestInfoProgress(t *testing.T) {
 }
 
 // TestInfoBackTests checks the back-tests `aae info` prints for a run's history, by default at
-// 20, 40, … epochs and the last validation, and the shipped model's history beside the run's.
+// 20, 40, … epochs and the last validation, and the shipped model's history beside the run's, or
+// the one --beside names.
 func TestInfoBackTests(t *testing.T) {
 	meta, h := logHistory(50)
 	dir := t.TempDir()
@@ -533,6 +532,20 @@ func TestInfoBackTests(t *testing.T) {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("exit %d, output %q %q; want %q", code, out, errOut, want)
 		}
+	}
+
+	// --beside reads another history beside the run's, here the run's own; a checkpoint without
+	// one is refused, naming the flag.
+	code, out, errOut = runCLI("aae", "info", "--weights", last, "--beside", last)
+	for _, want := range []string{"validation PSNR beside " + last + "'s history at the same step", "epoch 20: 23.64 (epoch 20.0) / 23.64 (epoch 20.0), +0.00 dB",
+		last + "'s best validation PSNR, 26.29 dB (epoch 50): reached"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("--beside: exit %d, output %q %q; want %q", code, out, errOut, want)
+		}
+	}
+	missing := filepath.Join(dir, "none.ckpt")
+	if code, _, errOut = runCLI("aae", "info", "--weights", last, "--beside", missing); code != 1 || !strings.Contains(errOut, "--beside "+missing) {
+		t.Errorf("--beside %s: exit %d, %q; want an error naming the flag", missing, code, errOut)
 	}
 
 	// The same as JSON.

@@ -15,8 +15,9 @@ import (
 // validation PSNR: the best; the line and the levelling-off curve through its last doubling of
 // epochs (what training twice as long would give, if the learning rate stays: the line's forecast
 // tends high, the curve's low); the epochs each needs to the paper's Table 1 value; and, for
-// `aae info`, the trends' back-tests, the shipped model's history beside a run's and the epochs to
-// the shipped model's best validation PSNR. Its text and its JSON are two views of the same numbers.
+// `aae info`, the trends' back-tests, another history beside a run's (the shipped model's, or the
+// one --beside names) and the epochs to that history's best validation PSNR. Its text and its
+// JSON are two views of the same numbers.
 type progress struct {
 	stepsPerEpoch float64
 	validated     bool // some validation records the PSNR
@@ -32,10 +33,10 @@ type progress struct {
 	toPaperCurve  float64              // … by the curve
 	pace          float64              // seconds per epoch of the history's last run; 0: not recorded
 	backTests     []backTestRow
-	shippedName   string // "mnist MAX-AAE" where beside holds the shipped model's history
+	besideName    string // whose history beside holds: "the shipped mnist MAX-AAE", or a checkpoint's path
 	beside        []besideRow
-	// The shipped model's best validation PSNR, the epoch of it, and the epochs the run needs to
-	// it by the line and the curve (+Inf: never; NaN: no trend); shippedBest 0: not read.
+	// That history's best validation PSNR, the epoch of it, and the epochs the run needs to it
+	// by the line and the curve (+Inf: never; NaN: no trend); shippedBest 0: not read.
 	shippedBest, shippedBestEpoch float64
 	toShippedLine, toShippedCurve float64
 }
@@ -47,8 +48,8 @@ type backTestRow struct {
 	err   error
 }
 
-// besideRow reads a run's validation and the shipped model's at the same step (ok: both histories
-// reach it).
+// besideRow reads a run's validation and the other history's at the same step (ok: both
+// histories reach it).
 type besideRow struct {
 	epoch           float64
 	psnr, shipped   float64
@@ -58,9 +59,9 @@ type besideRow struct {
 
 // readProgress computes the progress of history h of a model recorded by meta. With backTests,
 // it back-tests the trends at the given epochs (nil: [training.DoublingEpochs] from 20 to the
-// last validation) and, when shipped is not nil, reads the shipped model's history at the same
-// epochs.
-func readProgress(h *training.Result, meta map[string]any, backTests bool, epochs []float64, shipped *training.Result) progress {
+// last validation) and, when shipped is not nil, reads that history (named by shippedName: the
+// shipped model's, or another run's) at the same epochs.
+func readProgress(h *training.Result, meta map[string]any, backTests bool, epochs []float64, shipped *training.Result, shippedName string) progress {
 	p := progress{stepsPerEpoch: aae.StepsPerEpoch(meta)}
 	epoch := func(step, start int) float64 { return float64(step-start) / p.stepsPerEpoch }
 	var last int
@@ -98,9 +99,7 @@ func readProgress(h *training.Result, meta map[string]any, backTests bool, epoch
 	if shipped == nil {
 		return p
 	}
-	ds, _ := meta[aae.ParamDataset].(string)
-	agg, _ := meta[aae.ParamAggregation].(string)
-	p.shippedName = ds + " " + aae.DisplayName(agg)
+	p.besideName = shippedName
 	shippedBest, shippedBestStep, shippedLast, shippedOK := bestPSNR(shipped)
 	if shippedOK {
 		p.shippedBest, p.shippedBestEpoch = shippedBest, epoch(shippedBestStep, shipped.StartStep)
@@ -141,7 +140,7 @@ func bestPSNR(h *training.Result) (best float64, bestStep, last int, ok bool) {
 
 // printProgress writes the progress of history h at the end of `aae train`: no back-tests.
 func printProgress(w io.Writer, h *training.Result, meta map[string]any) {
-	readProgress(h, meta, false, nil, nil).write(w)
+	readProgress(h, meta, false, nil, nil, "").write(w)
 }
 
 // write prints p as text.
@@ -185,7 +184,7 @@ func (p progress) write(w io.Writer) {
 		}
 	}
 	if len(p.beside) > 0 {
-		fmt.Fprintf(w, "validation PSNR beside the shipped %s's history at the same step (this / shipped, dB):\n", p.shippedName)
+		fmt.Fprintf(w, "validation PSNR beside %s's history at the same step (this / that, dB):\n", p.besideName)
 	}
 	for _, r := range p.beside {
 		if !r.ok {
@@ -195,7 +194,7 @@ func (p progress) write(w io.Writer) {
 		fmt.Fprintf(w, "  epoch %.0f: %.2f (epoch %.1f) / %.2f (epoch %.1f), %+.2f dB\n", r.epoch, r.psnr, r.atEpoch, r.shipped, r.shipAt, r.psnr-r.shipped)
 	}
 	if p.shippedBest > 0 && p.trend != nil {
-		fmt.Fprintf(w, "the shipped %s's best validation PSNR, %.2f dB (epoch %.0f): %s\n", p.shippedName, p.shippedBest, p.shippedBestEpoch,
+		fmt.Fprintf(w, "%s's best validation PSNR, %.2f dB (epoch %.0f): %s\n", p.besideName, p.shippedBest, p.shippedBestEpoch,
 			forecastPhrase(p.toShippedLine, p.toShippedCurve, p.trend.To))
 	}
 }
@@ -271,7 +270,7 @@ func (p progress) jsonMap() map[string]any {
 		bs = append(bs, m)
 	}
 	if bs != nil {
-		out["beside_shipped"] = bs
+		out["beside_shipped"], out["beside"] = bs, p.besideName
 	}
 	if p.shippedBest > 0 {
 		out["shipped_best_psnr"], out["shipped_best_epoch"] = p.shippedBest, p.shippedBestEpoch

@@ -1,6 +1,7 @@
 package aae
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -70,7 +71,7 @@ func TestStartFromShipped(t *testing.T) {
 		if err := params.Set(store, ParamFromShipped, map[bool]string{true: "true", false: "false"}[from]); err != nil {
 			t.Fatal(err)
 		}
-		if err := params.Set(store, params.ParamSteps, "400000"); err != nil { // past the shipped 315,000
+		if err := params.Set(store, params.ParamSteps, "400000"); err != nil { // past the shipped step
 			t.Fatal(err)
 		}
 		if err := Resolve(store); err != nil {
@@ -101,6 +102,11 @@ func TestStartFromShipped(t *testing.T) {
 // (--steps at or below their step), validate on images they trained on (another seed or split),
 // or load them into a model of other sizes (that run starts from scratch instead).
 func TestStartFromShippedRefuses(t *testing.T) {
+	c, err := Shipped("mnist", DefaultAggregation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shippedStep := fmt.Sprint(int(c.Header.Meta["global_step"].(float64)))
 	for _, tc := range []struct {
 		flags       map[string]string
 		trainImages int
@@ -108,7 +114,7 @@ func TestStartFromShippedRefuses(t *testing.T) {
 		fromScratch bool
 	}{
 		{flags: map[string]string{}, trainImages: 24000, want: "--steps counts their steps too"},
-		{flags: map[string]string{params.ParamSteps: "315000"}, trainImages: 24000, want: "at or past --steps 315000"},
+		{flags: map[string]string{params.ParamSteps: shippedStep}, trainImages: 24000, want: "at or past --steps " + shippedStep},
 		{flags: map[string]string{params.ParamSteps: "400000", params.ParamSeed: "3"}, trainImages: 24000, want: "--from_shipped=false"},
 		{flags: map[string]string{params.ParamSteps: "400000"}, trainImages: 12000, want: "24000 training images"},
 		{flags: map[string]string{params.ParamSteps: "400000", ParamBlocks: "10"}, trainImages: 24000, fromScratch: true},
