@@ -59,9 +59,9 @@ type besideRow struct {
 
 // readProgress computes the progress of history h of a model recorded by meta. With backTests,
 // it back-tests the trends at the given epochs (nil: [training.DoublingEpochs] from 20 to the
-// last validation) and, when shipped is not nil, reads that history (named by shippedName: the
+// last validation) and, when shipped is not nil, reads that history (named by besideName: the
 // shipped model's, or another run's) at the same epochs.
-func readProgress(h *training.Result, meta map[string]any, backTests bool, epochs []float64, shipped *training.Result, shippedName string) progress {
+func readProgress(h *training.Result, meta map[string]any, backTests bool, epochs []float64, shipped *training.Result, besideName string) progress {
 	p := progress{stepsPerEpoch: aae.StepsPerEpoch(meta)}
 	epoch := func(step, start int) float64 { return float64(step-start) / p.stepsPerEpoch }
 	var last int
@@ -99,7 +99,7 @@ func readProgress(h *training.Result, meta map[string]any, backTests bool, epoch
 	if shipped == nil {
 		return p
 	}
-	p.besideName = shippedName
+	p.besideName = besideName
 	shippedBest, shippedBestStep, shippedLast, shippedOK := bestPSNR(shipped)
 	if shippedOK {
 		p.shippedBest, p.shippedBestEpoch = shippedBest, epoch(shippedBestStep, shipped.StartStep)
