@@ -106,7 +106,7 @@ func TestStartFromShippedRefuses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shippedStep := fmt.Sprint(int(c.Header.Meta["global_step"].(float64)))
+	shippedStep := fmt.Sprint(metaFloat(c.Header.Meta, "global_step"))
 	for _, tc := range []struct {
 		flags       map[string]string
 		trainImages int
